@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install what the project needs on a Debian machine, as root:
+#   Debian packages from bindep.txt for the given profiles, then a virtualenv in .venv with
+#   the package (editable) and, for the "test" profile, the test requirements.
+# Usage: tools/setup-env.sh [profile ...]   (profiles: default rehearse test e2e)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+profiles=("default" "$@")
+
+want=$(awk -v profiles="${profiles[*]}" '
+  BEGIN { n = split(profiles, p, " "); for (i = 1; i <= n; i++) want[p[i]] = 1 }
+  /^[[:space:]]*(#|$)/ { next }
+  {
+    pkg = $1; ok = 0
+    if (match($0, /\[[^]]*\]/)) {
+      tags = substr($0, RSTART + 1, RLENGTH - 2); m = split(tags, t, " ")
+      for (j = 1; j <= m; j++) if (t[j] in want) ok = 1
+    } else ok = 1
+    if (ok) print pkg
+  }' bindep.txt)
+
+missing=()
+for pkg in $want; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: missing Debian packages: ${missing[*]} (fix: run this script as root)" >&2
+    exit 2
+  fi
+  # Never let package scripts start corosync/pacemaker in the host namespace.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install -q -U pip setuptools wheel 2>&1 | grep -v "is ignored" || true
+fi
+reqs=(-r requirements.txt)
+case " $* " in *" test "*) reqs+=(-r test-requirements.txt) ;; esac
+stamp=.venv/.installed-$(cat requirements.txt test-requirements.txt setup.cfg | sha1sum | cut -c1-12)-${*// /-}
+if [ ! -e "$stamp" ]; then
+  .venv/bin/pip install -q "${reqs[@]}" -e . 2>&1 | grep -v "is ignored" || true
+  .venv/bin/python -c 'import tripleo_instanceha' && touch "$stamp"
+fi

@@ -1,0 +1,1 @@
+"""Thin command-line layer: parse arguments, call the core, format, pick the exit code."""

@@ -1,0 +1,78 @@
+"""What every command shares: --format, exit codes, and errors turned into messages.
+
+Exit codes, for every reporting command: 0 clean, 1 findings or a failing
+verdict, 2 could not run (usage, unreadable input, missing tool).
+The same classes serve the standalone `tripleo-instanceha` program and the
+`openstack overcloud instance-ha ...` plugin.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from cliff import command
+
+from tripleo_instanceha.errors import InputError, InstanceHAError
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+class Result:
+    """A command's outcome: rendered as text or JSON, with its exit code."""
+
+    exit_code = EXIT_CLEAN
+
+    def to_dict(self) -> dict:
+        raise NotImplementedError
+
+    def to_text(self) -> str:
+        raise NotImplementedError
+
+
+class InstanceHACommand(command.Command):
+    """Base for our commands; subclasses implement `run_command(args) -> Result | int`."""
+
+    #: Whether the command reports (and so takes --format).
+    reporting = True
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        if self.reporting:
+            parser.add_argument("--format", "-f", dest="output_format", choices=("text", "json"),
+                                default="text", help="report format (default: text)")
+        return parser
+
+    def run_command(self, args: argparse.Namespace) -> Any:
+        raise NotImplementedError
+
+    def take_action(self, parsed_args: argparse.Namespace) -> int:
+        try:
+            result = self.run_command(parsed_args)
+        except InputError as exc:
+            return self._fail(parsed_args, exc, [p.to_dict() for p in exc.problems])
+        except InstanceHAError as exc:
+            return self._fail(parsed_args, exc, [{"message": str(exc)}])
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            return EXIT_ERROR
+        if isinstance(result, int):
+            return result
+        if result is None:
+            return EXIT_CLEAN
+        fmt = getattr(parsed_args, "output_format", "text")
+        text = json.dumps(result.to_dict(), indent=2, sort_keys=False) if fmt == "json" \
+            else result.to_text()
+        if text:
+            self.app.stdout.write(text if text.endswith("\n") else text + "\n")
+        return result.exit_code
+
+    def _fail(self, parsed_args: argparse.Namespace, exc: Exception, errors: list) -> int:
+        if getattr(parsed_args, "output_format", "text") == "json":
+            self.app.stdout.write(json.dumps({"error": errors}, indent=2) + "\n")
+        for line in str(exc).splitlines():
+            self.app.stderr.write(f"error: {line}\n")
+        return EXIT_ERROR

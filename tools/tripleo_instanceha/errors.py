@@ -1,0 +1,71 @@
+"""Typed errors, turned into one clear message at the command-line edge.
+
+Every error raised for bad input names where the problem is (file, node,
+field, line) and what to do about it, so the CLI can print it without a
+traceback. Nothing here ever carries a secret: callers pass masked values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+
+class InstanceHAError(Exception):
+    """Base of every error the tools report to the user (exit code 2)."""
+
+    exit_code = 2
+
+
+@dataclass
+class Problem:
+    """One thing wrong with an input: where, what, and how to fix it."""
+
+    source: str
+    message: str
+    fix: Optional[str] = None
+    field: Optional[str] = None
+    line: Optional[int] = None
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.line is not None:
+            where += f":{self.line}"
+        text = f"{where}: "
+        if self.field:
+            text += f"{self.field}: "
+        text += self.message
+        if self.fix:
+            text += f" (fix: {self.fix})"
+        return text
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class InputError(InstanceHAError):
+    """One or more problems in a user-supplied file; all are reported at once."""
+
+    def __init__(self, problems: Problem | Iterable[Problem]):
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def single(cls, source: str, message: str, fix: Optional[str] = None,
+               field: Optional[str] = None, line: Optional[int] = None) -> "InputError":
+        return cls(Problem(source, message, fix=fix, field=field, line=line))
+
+
+class ToolMissingError(InstanceHAError):
+    """An external program (crm_simulate, pcs, ...) is not installed."""
+
+    def __init__(self, tool: str, package: str):
+        super().__init__(f"'{tool}' is not installed (fix: apt-get install {package}, "
+                         f"or run tools/setup-env.sh as root)")
+        self.tool = tool
+        self.package = package
+
+
+class OutputExistsError(InstanceHAError):
+    """A file we would write was changed by the operator since we wrote it."""

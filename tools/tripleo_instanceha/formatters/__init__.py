@@ -1,0 +1,1 @@
+"""Rendering findings and reports as text or JSON."""

@@ -1,0 +1,47 @@
+"""Where the project's template tree and bundled data live.
+
+Why: the tools run both from a source checkout (tests, CI) and from a pip
+install (data_files under share/), and must find the same tree either way.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+DATA_DIR = os.path.join(PACKAGE_DIR, "data")
+EXAMPLE_DIR = os.path.join(DATA_DIR, "example")
+
+#: Top-level folders of our tree that overlay 1:1 onto a tripleo-heat-templates tree.
+TREE_DIRS = ("environments", "deployment", "puppet", "roles")
+
+
+def source_root() -> str | None:
+    """The checkout root when running from source (tools/ is the package's parent)."""
+    root = os.path.dirname(os.path.dirname(PACKAGE_DIR))
+    if os.path.isfile(os.path.join(root, "environments", "instance-ha.yaml")):
+        return root
+    return None
+
+
+def template_tree() -> str:
+    """The directory holding our environments/, deployment/, puppet/, roles/."""
+    root = source_root()
+    if root:
+        return root
+    for prefix in (sys.prefix, sys.base_prefix, "/usr/local", "/usr"):
+        candidate = os.path.join(prefix, "share", "tripleo-instanceha")
+        if os.path.isfile(os.path.join(candidate, "environments", "instance-ha.yaml")):
+            return candidate
+    raise FileNotFoundError("the tripleo-instanceha template tree is not installed")
+
+
+def cache_dir() -> str:
+    """Download cache (THT sdists); ignored by git."""
+    base = os.environ.get("TRIPLEO_INSTANCEHA_CACHE")
+    if not base:
+        root = source_root()
+        base = os.path.join(root, ".cache") if root else os.path.expanduser(
+            "~/.cache/tripleo-instanceha")
+    os.makedirs(base, exist_ok=True)
+    return base
