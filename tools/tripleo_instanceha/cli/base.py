@@ -38,6 +38,8 @@ class InstanceHACommand(command.Command):
 
     #: Whether the command reports (and so takes --format).
     reporting = True
+    #: Every command works on local files: osc must not ask for cloud credentials.
+    auth_required = False
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
@@ -58,6 +60,12 @@ class InstanceHACommand(command.Command):
             return self._fail(parsed_args, exc, [{"message": str(exc)}])
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
+            return EXIT_ERROR
+        except Exception as exc:  # a defect of ours: still "could not run", never "findings"
+            if getattr(self.app_args, "debug", False):
+                raise
+            self.app.stderr.write(f"error: unexpected failure ({type(exc).__name__}: {exc}); "
+                                  "re-run with --debug for details\n")
             return EXIT_ERROR
         if isinstance(result, int):
             return result

@@ -111,7 +111,7 @@ class FencingConfig:
                                     fix="use a list of devices or {level1: [...]}")
         for level, items in sorted(groups.items()):
             for index, item in enumerate(items):
-                where = f"FencingConfig.devices" + (f".level{level}" if config.leveled else "") \
+                where = "FencingConfig.devices" + (f".level{level}" if config.leveled else "") \
                     + f"[{index}]"
                 if not isinstance(item, dict) or not item.get("agent"):
                     problems.append(Problem(source, "device has no 'agent'", field=where,

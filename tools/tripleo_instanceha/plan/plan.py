@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 from tripleo_instanceha.errors import InputError
 from tripleo_instanceha.inventory import load_inventory
@@ -79,8 +79,9 @@ class Plan:
              env_files: Sequence[str] = (), nodes_file: Optional[str] = None,
              stack_name: str = "overcloud") -> "Plan":
         if templates_dir and not os.path.isdir(templates_dir):
-            raise InputError.single(templates_dir, "templates directory does not exist",
-                                    fix="pass --templates /usr/share/openstack-tripleo-heat-templates")
+            raise InputError.single(
+                templates_dir, "templates directory does not exist",
+                fix="pass --templates /usr/share/openstack-tripleo-heat-templates")
         if not roles_file:
             if not templates_dir:
                 raise InputError.single("-r/--roles-file", "no roles file and no --templates",
