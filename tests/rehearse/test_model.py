@@ -1,0 +1,41 @@
+"""The cluster model of the bundled example, judged by crm_verify and the CIB's own structure."""
+import subprocess
+import xml.etree.ElementTree as ET
+
+from tripleo_instanceha.cluster.model import FENCE_NOVA, ClusterModel
+
+CONTROLLERS = ["overcloud-controller-0", "overcloud-controller-1", "overcloud-controller-2"]
+COMPUTES = ["overcloud-novacomputeiha-0", "overcloud-novacomputeiha-1"]
+
+
+def test_example_model_names_and_crm_verify(example_plan, tmp_path):
+    cluster = ClusterModel.from_plan(example_plan, addresses={COMPUTES[0]: "192.0.2.120"},
+                                     keystone_url="http://192.0.2.5:5000")
+    assert cluster.controllers == CONTROLLERS
+    assert cluster.computes == COMPUTES
+    path = tmp_path / "cib.xml"
+    path.write_text(cluster.to_xml())
+    run = subprocess.run(["crm_verify", "-x", str(path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    cib = ET.parse(path).getroot()
+    assert cib.get("have-quorum") == "1"
+    conf = cib.find("configuration")
+    remote = conf.find("resources/primitive[@id='%s']" % COMPUTES[0])
+    assert remote.get("type") == "remote"
+    assert remote.find("instance_attributes/nvpair[@name='server']").get("value") == "192.0.2.120"
+    assert remote.find("operations/op[@name='monitor']").get("interval") == "10s"
+    nova = conf.find(f"resources/primitive[@id='{FENCE_NOVA}']")
+    hosts = nova.find("instance_attributes/nvpair[@name='pcmk_host_list']").get("value")
+    assert hosts.split(",") == COMPUTES
+    assert nova.find("meta_attributes/nvpair[@name='provides']").get("value") == "unfencing"
+    levels = {(lv.get("target"), lv.get("index")): lv.get("devices").split(",")
+              for lv in conf.iter("fencing-level")}
+    assert levels[(COMPUTES[1], "1")] == ["stonith-fence_redfish-525400b00021", FENCE_NOVA]
+    assert levels[(CONTROLLERS[0], "1")] == ["stonith-fence_ipmilan-525400a00010"]
+    clone = conf.find("resources/clone[@id='compute-unfence-trigger-clone']/primitive")
+    assert clone.find("meta_attributes/nvpair[@name='requires']").get("value") == "unfencing"
+    expr = conf.find("constraints/rsc_location[@rsc='nova-evacuate']/rule/expression")
+    assert (expr.get("attribute"), expr.get("operation"), expr.get("value")) == (
+        "compute-instanceha-role", "eq", "true")
+    # the plain compute is not a cluster node at all
+    assert "overcloud-novacompute-0" not in cluster.nodes

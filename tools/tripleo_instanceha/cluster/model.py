@@ -1,0 +1,381 @@
+"""The pacemaker configuration (CIB) a plan's deployment ends up with.
+
+Why a model and not a template: what puppet-tripleo creates depends on the
+roles, the inventory, the fencing environment and the Instance HA tunables,
+and the same facts feed the scenario checks, the recovery budget and the live
+cluster test. The model mirrors puppet-tripleo:
+
+- ``tripleo::profile::base::pacemaker``: one ``ocf:pacemaker:remote`` resource
+  per pacemaker_remote node (``reconnect_interval``, monitor interval), and
+  ``cluster-recheck-interval=60s`` when remotes exist;
+- ``tripleo::fencing``: per node, one stonith device per supported agent whose
+  ``host_mac`` is one of the node's MACs (id ``stonith-fence_<agent>-<mac>``,
+  ``pcmk_host_list`` = that node), and per level one fencing level; on an
+  Instance HA compute the level also holds ``stonith-fence_compute-fence-nova``;
+- ``tripleo::profile::base::pacemaker::instance_ha``: resource default
+  ``requires=fencing``, the ``fence-nova`` device (``record_only=1``,
+  ``provides=unfencing``), the ``compute-unfence-trigger`` clone and
+  ``nova-evacuate`` with their location rules;
+- ``tripleo::profile::pacemaker::compute_instanceha``: node attribute
+  ``compute-instanceha-role=true`` on each Instance HA compute.
+
+The CIB holds keystone and BMC passwords, as the real one does: write it with
+``yamlio.atomic_write`` (0600) and show it only through ``masked``.
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from tripleo_instanceha.plan.fencing_config import SECRET_PARAMS
+
+#: Agents puppet-tripleo's ``tripleo::fencing`` turns into stonith devices
+#: (fence_xvm only on non-containerised deployments, so not here).
+CREATED_AGENTS = ("fence_ironic", "fence_redfish", "fence_ipmilan", "fence_kdump", "fence_rhevm")
+FENCE_NOVA = "stonith-fence_compute-fence-nova"
+UNFENCE_TRIGGER = "compute-unfence-trigger"
+UNFENCE_CLONE = "compute-unfence-trigger-clone"
+NOVA_EVACUATE = "nova-evacuate"
+ROLE_ATTRIBUTE = "compute-instanceha-role"
+#: Monitor timeout of ocf:pacemaker:remote's metadata; puppet sets only the interval.
+REMOTE_MONITOR_TIMEOUT = 30
+#: puppet-pacemaker creates every stonith device with this monitor interval.
+STONITH_MONITOR_INTERVAL = 60
+#: ocf:openstack:NovaEvacuate's metadata: monitor every 10 s, timeout 600 s.
+NOVA_EVACUATE_MONITOR = (10, 600)
+MASK = "********"
+SECRET_KEYS = tuple(SECRET_PARAMS) + ("passwd",)
+
+
+@dataclass
+class Op:
+    name: str
+    interval: int = 0
+    timeout: Optional[int] = None
+    on_fail: Optional[str] = None
+
+
+@dataclass
+class Primitive:
+    """A resource or stonith device: its agent, parameters, meta attributes and operations."""
+
+    id: str
+    cls: str
+    type: str
+    provider: Optional[str] = None
+    params: Dict[str, str] = field(default_factory=dict)
+    meta: Dict[str, str] = field(default_factory=dict)
+    ops: List[Op] = field(default_factory=list)
+    #: For stonith devices: the node whose device it is (None for fence-nova).
+    owner: Optional[str] = None
+
+    @property
+    def host_list(self) -> List[str]:
+        value = self.params.get("pcmk_host_list", "")
+        return [h for h in value.replace(",", " ").split() if h]
+
+    def op(self, name: str) -> Optional[Op]:
+        return next((o for o in self.ops if o.name == name), None)
+
+    def masked_params(self) -> Dict[str, str]:
+        return masked(self.params)
+
+
+@dataclass
+class FencingLevel:
+    target: str
+    index: int
+    devices: List[str]
+
+    @property
+    def id(self) -> str:
+        return f"fl-{self.target}-{self.index}"
+
+
+@dataclass
+class Location:
+    """``rsc_location`` with one rule expression, as puppet's location_rule makes it."""
+
+    rsc: str
+    attribute: str
+    operation: str
+    value: str
+    score: str = "-INFINITY"
+    discovery: Optional[str] = "never"
+
+    @property
+    def id(self) -> str:
+        return f"location-{self.rsc}"
+
+
+def masked(params: Dict[str, str]) -> Dict[str, str]:
+    """Parameters with every password replaced, for reports and logs."""
+    return {k: (MASK if k in SECRET_KEYS else v) for k, v in params.items()}
+
+
+def _seconds(value: object, default: int) -> int:
+    try:
+        return int(str(value).rstrip("s"))
+    except (TypeError, ValueError):
+        return default
+
+
+@dataclass
+class ClusterModel:
+    """The cluster: members, remotes, resources, stonith topology and properties."""
+
+    controllers: List[str] = field(default_factory=list)
+    #: pacemaker_remote nodes (every role with PacemakerRemote).
+    remotes: List[str] = field(default_factory=list)
+    #: Instance HA computes (carry compute-instanceha-role=true; subset of remotes).
+    computes: List[str] = field(default_factory=list)
+    primitives: List[Primitive] = field(default_factory=list)
+    #: clone id -> primitive id
+    clones: Dict[str, str] = field(default_factory=dict)
+    levels: List[FencingLevel] = field(default_factory=list)
+    locations: List[Location] = field(default_factory=list)
+    node_attributes: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    properties: Dict[str, str] = field(default_factory=dict)
+    rsc_defaults: Dict[str, str] = field(default_factory=dict)
+    #: What the deployment would silently drop or refuse, found while building.
+    notes: List[str] = field(default_factory=list)
+    instance_ha: bool = True
+
+    # -- lookups ---------------------------------------------------------
+    def primitive(self, rid: str) -> Optional[Primitive]:
+        return next((p for p in self.primitives if p.id == rid), None)
+
+    @property
+    def stonith(self) -> List[Primitive]:
+        return [p for p in self.primitives if p.cls == "stonith"]
+
+    @property
+    def nodes(self) -> List[str]:
+        return self.controllers + self.remotes
+
+    def levels_for(self, target: str) -> List[FencingLevel]:
+        return sorted((lv for lv in self.levels if lv.target == target), key=lambda lv: lv.index)
+
+    def remote_monitor_ms(self, node: str) -> int:
+        """The monitor op key crm_simulate needs to fail a remote connection."""
+        prim = self.primitive(node)
+        op = prim.op("monitor") if prim else None
+        return (op.interval if op else 0) * 1000
+
+    # -- building --------------------------------------------------------
+    @classmethod
+    def from_plan(cls, plan, addresses: Optional[Dict[str, str]] = None,
+                  keystone_url: Optional[str] = None) -> "ClusterModel":
+        """Build what puppet-tripleo creates for this plan.
+
+        ``addresses`` maps node names to the address pacemaker reaches
+        pacemaker_remote on (the remote's ``server``; without it pacemaker uses
+        the node name). ``keystone_url`` is fence-nova's and nova-evacuate's
+        ``auth_url``; without it the public endpoint is derived from CloudName.
+        """
+        addresses = addresses or {}
+        model = cls(instance_ha=plan.instance_ha_enabled)
+        model.controllers = [p.name for p in plan.cluster_members]
+        remote_places = plan.remotes
+        model.remotes = [p.name for p in remote_places]
+        iha = [p for p in plan.iha_computes]
+        model.computes = [p.name for p in iha]
+        monitor = _seconds(plan.param("InstanceHARemoteMonitorInterval"), 10)
+        reconnect = _seconds(plan.param("InstanceHARemoteReconnectInterval"), 60)
+
+        model.properties = {"stonith-enabled": "true" if plan.fencing_enabled else "false",
+                            "cluster-name": "tripleo_cluster",
+                            # config-only CIB: without this every node is "unclean" to crm_verify
+                            "startup-fencing": "false"}
+        if model.remotes:
+            model.properties["cluster-recheck-interval"] = "60s"
+        if model.instance_ha:
+            model.rsc_defaults = {"requires": "fencing"}
+        else:
+            model.rsc_defaults = {"resource-stickiness": "INFINITY"}
+
+        for name in model.remotes:
+            params = {"reconnect_interval": str(reconnect)}
+            if addresses.get(name):
+                params["server"] = addresses[name]
+            model.primitives.append(Primitive(
+                name, "ocf", "remote", "pacemaker", params,
+                ops=[Op("monitor", monitor, REMOTE_MONITOR_TIMEOUT)]))
+
+        iha_names = set(model.computes)
+        for place in plan.cluster_members + remote_places:
+            model._add_node_fencing(plan, place, place.name in iha_names and model.instance_ha)
+
+        if model.instance_ha:
+            model._add_instance_ha(plan, keystone_url)
+            for name in model.computes:
+                model.node_attributes.setdefault(name, {})[ROLE_ATTRIBUTE] = "true"
+        return model
+
+    def _add_node_fencing(self, plan, place, iha_compute: bool) -> None:
+        seen: Dict[int, str] = {}
+        for device in plan.devices_for(place):
+            if device.agent not in CREATED_AGENTS:
+                self.notes.append(f"{place.name}: {device.agent} device ({device.mac}) is not "
+                                  f"created by puppet-tripleo; it is ignored")
+                continue
+            rid = device.resource_id
+            if self.primitive(rid) is None:
+                params = {str(k): _str(v) for k, v in device.params.items()}
+                params["pcmk_host_list"] = place.name
+                self.primitives.append(Primitive(rid, "stonith", device.agent, None, params,
+                                                 ops=[Op("monitor", STONITH_MONITOR_INTERVAL)],
+                                                 owner=place.name))
+            if device.level in seen:
+                self.notes.append(f"{place.name}: level {device.level} has two devices "
+                                  f"({seen[device.level]}, {rid}); puppet-tripleo creates "
+                                  f"conflicting levels, only the first is kept")
+                continue
+            seen[device.level] = rid
+            members = [rid, FENCE_NOVA] if iha_compute else [rid]
+            self.levels.append(FencingLevel(place.name, device.level, members))
+
+    def _add_instance_ha(self, plan, keystone_url: Optional[str]) -> None:
+        domain = str(plan.param("CloudDomain", "localdomain"))
+        url = keystone_url or f"http://{plan.param('CloudName', 'overcloud.' + domain)}:5000"
+        user = str(plan.param("InstanceHAKeystoneUser"))
+        project = str(plan.param("InstanceHAKeystoneProject"))
+        password = str(plan.param("InstanceHAKeystonePassword") or plan.param("AdminPassword", "")
+                       or "AdminPassword-not-in-plan")
+        region = str(plan.param("KeystoneRegion", "regionOne"))
+        self.primitives.append(Primitive(
+            FENCE_NOVA, "stonith", "fence_compute", None,
+            {"auth_url": url, "login": user, "passwd": password, "tenant_name": project,
+             "project_domain": "Default", "user_domain": "Default", "domain": domain,
+             "region_name": region, "record_only": "1",
+             "pcmk_host_list": ",".join(self.computes)},
+            meta={"provides": "unfencing"}, ops=[Op("monitor", STONITH_MONITOR_INTERVAL)]))
+        self.primitives.append(Primitive(
+            UNFENCE_TRIGGER, "ocf", "Dummy", "pacemaker", meta={"requires": "unfencing"},
+            ops=[Op("stop", 0, 20, "block")]))
+        self.clones[UNFENCE_CLONE] = UNFENCE_TRIGGER
+        self.locations.append(Location(UNFENCE_CLONE, ROLE_ATTRIBUTE, "ne", "true"))
+        no_shared = "true" if _as_bool(plan.param("InstanceHANoSharedStorage")) else "false"
+        params = {"auth_url": url, "username": user, "password": password,
+                  "user_domain": "Default", "project_domain": "Default",
+                  "tenant_name": project, "region_name": region,
+                  "no_shared_storage": no_shared}
+        delay = _seconds(plan.param("InstanceHAEvacuateDelay"), 0)
+        if delay > 0:
+            params["evacuate_delay"] = str(delay)
+        interval, timeout = NOVA_EVACUATE_MONITOR
+        self.primitives.append(Primitive(NOVA_EVACUATE, "ocf", "NovaEvacuate", "openstack", params,
+                                         ops=[Op("monitor", interval, timeout)]))
+        self.locations.append(Location(NOVA_EVACUATE, ROLE_ATTRIBUTE, "eq", "true"))
+
+    # -- XML -------------------------------------------------------------
+    def to_element(self) -> ET.Element:
+        cib = ET.Element("cib", {"crm_feature_set": "3.16.1", "validate-with": "pacemaker-3.9",
+                                 "epoch": "1", "num_updates": "0", "admin_epoch": "0",
+                                 "have-quorum": "1"})
+        conf = ET.SubElement(cib, "configuration")
+        crm = ET.SubElement(conf, "crm_config")
+        _nvset(crm, "cluster_property_set", "cib-bootstrap-options", self.properties,
+               prefix="cib-bootstrap-options")
+        defaults = ET.SubElement(conf, "rsc_defaults")
+        _nvset(defaults, "meta_attributes", "rsc_defaults-options", self.rsc_defaults)
+        nodes = ET.SubElement(conf, "nodes")
+        for index, name in enumerate(self.controllers, start=1):
+            node = ET.SubElement(nodes, "node", {"id": str(index), "uname": name})
+            _node_attrs(node, name, self.node_attributes.get(name))
+        for name in self.remotes:
+            node = ET.SubElement(nodes, "node", {"id": name, "type": "remote", "uname": name})
+            _node_attrs(node, name, self.node_attributes.get(name))
+        resources = ET.SubElement(conf, "resources")
+        cloned = {v: k for k, v in self.clones.items()}
+        for prim in self.primitives:
+            parent = resources
+            if prim.id in cloned:
+                parent = ET.SubElement(resources, "clone", {"id": cloned[prim.id]})
+            _primitive(parent, prim)
+        constraints = ET.SubElement(conf, "constraints")
+        for loc in self.locations:
+            attrs = {"id": loc.id, "rsc": loc.rsc}
+            if loc.discovery:
+                attrs["resource-discovery"] = loc.discovery
+            element = ET.SubElement(constraints, "rsc_location", attrs)
+            rule = ET.SubElement(element, "rule", {"id": f"{loc.id}-rule", "score": loc.score})
+            ET.SubElement(rule, "expression", {"id": f"{loc.id}-rule-expr",
+                                               "attribute": loc.attribute,
+                                               "operation": loc.operation, "value": loc.value})
+        if self.levels:
+            topo = ET.SubElement(conf, "fencing-topology")
+            for level in self.levels:
+                ET.SubElement(topo, "fencing-level", {
+                    "id": level.id, "target": level.target, "index": str(level.index),
+                    "devices": ",".join(level.devices)})
+        ET.SubElement(cib, "status")
+        return cib
+
+    def to_xml(self) -> str:
+        """The complete CIB (configuration and empty status), passing crm_verify."""
+        element = self.to_element()
+        ET.indent(element)
+        return ET.tostring(element, encoding="unicode") + "\n"
+
+    def summary(self) -> dict:
+        """What the report shows of the configuration (passwords masked)."""
+        return {
+            "controllers": list(self.controllers),
+            "remotes": list(self.remotes),
+            "instance_ha_computes": list(self.computes),
+            "stonith_devices": [{"id": p.id, "agent": p.type, "hosts": p.host_list}
+                                for p in self.stonith],
+            "fencing_levels": [{"target": lv.target, "index": lv.index, "devices": lv.devices}
+                               for lv in self.levels],
+            "notes": list(self.notes),
+        }
+
+
+def _as_bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1", "on", "t", "y")
+    return bool(value)
+
+
+def _str(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _nvset(parent: ET.Element, tag: str, set_id: str, values: Dict[str, str],
+           prefix: Optional[str] = None) -> Optional[ET.Element]:
+    if not values:
+        return None
+    element = ET.SubElement(parent, tag, {"id": set_id})
+    for name, value in values.items():
+        ET.SubElement(element, "nvpair", {"id": f"{prefix or set_id}-{name}", "name": name,
+                                          "value": str(value)})
+    return element
+
+
+def _node_attrs(node: ET.Element, name: str, attrs: Optional[Dict[str, str]]) -> None:
+    if attrs:
+        _nvset(node, "instance_attributes", f"nodes-{name}", attrs)
+
+
+def _primitive(parent: ET.Element, prim: Primitive) -> None:
+    attrs = {"id": prim.id, "class": prim.cls}
+    if prim.provider:
+        attrs["provider"] = prim.provider
+    attrs["type"] = prim.type
+    element = ET.SubElement(parent, "primitive", attrs)
+    _nvset(element, "instance_attributes", f"{prim.id}-instance_attributes", prim.params)
+    _nvset(element, "meta_attributes", f"{prim.id}-meta_attributes", prim.meta)
+    if prim.ops:
+        ops = ET.SubElement(element, "operations")
+        for op in prim.ops:
+            oattrs = {"id": f"{prim.id}-{op.name}-interval-{op.interval}s", "name": op.name,
+                      "interval": f"{op.interval}s"}
+            if op.timeout is not None:
+                oattrs["timeout"] = f"{op.timeout}s"
+            if op.on_fail:
+                oattrs["on-fail"] = op.on_fail
+            ET.SubElement(ops, "op", oattrs)
