@@ -1,0 +1,229 @@
+"""Running pacemaker's offline tools and reading what they decide.
+
+Why: ``crm_simulate`` is pacemaker's real scheduler; what it puts in the
+transition graph is what a live cluster would do. We only prepare its input
+the way a running cluster would have it and read its graph:
+
+- ``have-quorum="1"`` on the CIB (the model sets it), or every start is blocked;
+- the ``#node-unfenced`` transient attribute on every node once the cluster
+  is up, because fence-nova provides unfencing and crm_simulate does not
+  record unfencing (without it every run schedules ``Fence (on)`` for all);
+- a remote node is failed by injecting a failed monitor (rc 7) on its
+  connection resource: ``--node-fail`` on a remote node is a no-op;
+- after fencing a remote node the controller marks its node_state
+  ``node_fenced="1"``; crm_simulate does not, so we do (otherwise the next run
+  fences it again instead of reconnecting).
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from tripleo_instanceha.errors import InstanceHAError, ToolMissingError
+
+PACKAGE = "pacemaker-cli-utils"
+#: What the unfenced marker holds; any epoch works, the scheduler only tests presence.
+UNFENCED_STAMP = "1700000000"
+
+
+class SimulationError(InstanceHAError):
+    """crm_simulate refused the CIB or failed (the message carries its stderr)."""
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin")
+    if not path:
+        raise ToolMissingError(name, PACKAGE)
+    return path
+
+
+@dataclass
+class Action:
+    """One action of a transition graph."""
+
+    id: str
+    kind: str  # rsc_op, crm_event, pseudo_event
+    operation: str
+    key: str
+    node: Optional[str]
+    rsc: Optional[str]
+    inputs: List[str] = field(default_factory=list)
+
+    @property
+    def fence_action(self) -> Optional[str]:
+        """'reboot', 'off' or 'on' for a stonith event, else None."""
+        if self.operation != "stonith":
+            return None
+        return self.key.rsplit("-", 1)[-1]
+
+
+@dataclass
+class Graph:
+    """A transition graph (``crm_simulate -G``)."""
+
+    actions: Dict[str, Action]
+    path: Optional[str] = None
+
+    @classmethod
+    def parse(cls, path: str) -> "Graph":
+        root = ET.parse(path).getroot()
+        actions: Dict[str, Action] = {}
+        for synapse in root.iter("synapse"):
+            action_set = synapse.find("action_set")
+            if action_set is None:
+                continue
+            inputs = [t.get("id", "") for trig in synapse.iter("trigger") for t in trig]
+            for element in action_set:
+                prim = element.find("primitive")
+                rsc = None
+                if prim is not None:
+                    rsc = prim.get("id")
+                action = Action(element.get("id", ""), element.tag, element.get("operation", ""),
+                                element.get("operation_key", ""), element.get("on_node"), rsc,
+                                inputs)
+                actions[action.id] = action
+        return cls(actions, path)
+
+    def fencing(self, node: Optional[str] = None, action: Optional[str] = None) -> List[Action]:
+        return [a for a in self.actions.values() if a.operation == "stonith"
+                and (node is None or a.node == node)
+                and (action is None or a.fence_action == action)]
+
+    def ops(self, rsc: str, operation: str, node: Optional[str] = None) -> List[Action]:
+        return [a for a in self.actions.values() if a.rsc == rsc and a.operation == operation
+                and a.kind == "rsc_op" and (node is None or a.node == node)]
+
+    def depends_on(self, action: Action, other: Action) -> bool:
+        """Whether ``action`` waits (directly or through others) for ``other``."""
+        seen, todo = set(), list(action.inputs)
+        while todo:
+            current = todo.pop()
+            if current == other.id:
+                return True
+            if current in seen or current not in self.actions:
+                continue
+            seen.add(current)
+            todo.extend(self.actions[current].inputs)
+        return False
+
+    def summary(self) -> List[str]:
+        """Readable lines: what pacemaker schedules, fencing first."""
+        lines = []
+        for a in sorted(self.fencing(), key=lambda a: a.node or ""):
+            lines.append(f"fence ({a.fence_action}) {a.node}")
+        for a in sorted(self.actions.values(), key=lambda a: (a.rsc or "", a.operation)):
+            if a.kind == "rsc_op" and a.operation in ("start", "stop", "promote", "demote"):
+                lines.append(f"{a.operation} {a.rsc} on {a.node}")
+        return lines
+
+
+@dataclass
+class Run:
+    """One crm_simulate run: its graph, the state it leads to and its text summary."""
+
+    graph: Graph
+    after: str
+    text: str
+
+
+class Simulator:
+    """Runs crm_simulate/crm_verify/crm_mon on CIB files in one working directory."""
+
+    def __init__(self, workdir: str, clock: Optional[datetime.datetime] = None):
+        self.workdir = workdir
+        os.makedirs(workdir, exist_ok=True)
+        self.crm_simulate = tool("crm_simulate")
+        self.clock = clock or datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.workdir, name)
+
+    def _run(self, argv: Sequence[str], env: Optional[dict] = None) -> subprocess.CompletedProcess:
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        # crm_simulate writes files next to nothing else; keep its temp files in our dir
+        full_env.setdefault("TMPDIR", self.workdir)
+        return subprocess.run(list(argv), capture_output=True, text=True, env=full_env,
+                              cwd=self.workdir, timeout=300)
+
+    def verify(self, cib: str) -> Tuple[int, str]:
+        """crm_verify's exit code and messages (0 = clean)."""
+        run = self._run([tool("crm_verify"), "-x", cib, "-V"])
+        return run.returncode, (run.stdout + run.stderr).strip()
+
+    def simulate(self, cib: str, name: str, online: Iterable[str] = (),
+                 inject: Iterable[str] = (), node_fail: Iterable[str] = (),
+                 seconds: int = 0) -> Run:
+        """One transition from ``cib``; ``seconds`` after the scenario's start time."""
+        graph = self.path(f"{name}.graph.xml")
+        after = self.path(f"{name}.after.xml")
+        when = (self.clock + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
+        argv = [self.crm_simulate, "-x", cib, "-S", "-G", graph, "-O", after, "-t", when]
+        for node in online:
+            argv += ["-u", node]
+        for node in node_fail:
+            argv += ["--node-fail", node]
+        for op in inject:
+            argv += ["--op-inject", op]
+        run = self._run(argv)
+        if run.returncode != 0 or not os.path.exists(graph):
+            message = (run.stderr or run.stdout).strip().splitlines()
+            raise SimulationError(f"crm_simulate failed on {os.path.basename(cib)} "
+                                  f"(rc {run.returncode}): " + " / ".join(message[-5:]))
+        return Run(Graph.parse(graph), after, run.stdout)
+
+    def placement(self, cib: str) -> Dict[str, List[str]]:
+        """Resource id -> nodes it is started on, from crm_mon on a CIB file."""
+        run = self._run([tool("crm_mon"), "-1", "--output-as=xml"], env={"CIB_file": cib})
+        if run.returncode != 0:
+            raise SimulationError(f"crm_mon could not read {os.path.basename(cib)}: "
+                                  + run.stderr.strip())
+        root = ET.fromstring(run.stdout)
+        result: Dict[str, List[str]] = {}
+        for res in root.iter("resource"):
+            if res.get("role") not in ("Started", "Promoted", "Unpromoted"):
+                continue
+            rid = res.get("id", "").split(":")[0]
+            for node in res.iter("node"):
+                result.setdefault(rid, []).append(node.get("name", ""))
+        return result
+
+    # -- state edits a live cluster would make ------------------------------------
+    @staticmethod
+    def mark_unfenced(cib: str, nodes: Iterable[str]) -> None:
+        """Give nodes the ``#node-unfenced`` attribute, as the fencer does after unfencing."""
+        tree = ET.parse(cib)
+        status = tree.getroot().find("status")
+        wanted = set(nodes)
+        for state in status.findall("node_state"):
+            name = state.get("uname") or state.get("id")
+            if name not in wanted:
+                continue
+            node_id = state.get("id")
+            transient = state.find("transient_attributes")
+            if transient is None:
+                transient = ET.SubElement(state, "transient_attributes", {"id": node_id})
+            attrs = transient.find("instance_attributes")
+            if attrs is None:
+                attrs = ET.SubElement(transient, "instance_attributes",
+                                      {"id": f"status-{node_id}"})
+            if not any(nv.get("name") == "#node-unfenced" for nv in attrs.findall("nvpair")):
+                ET.SubElement(attrs, "nvpair", {"id": f"status-{node_id}-.node-unfenced",
+                                                "name": "#node-unfenced",
+                                                "value": UNFENCED_STAMP})
+        tree.write(cib)
+
+    @staticmethod
+    def mark_fenced(cib: str, nodes: Iterable[str]) -> None:
+        """Set ``node_fenced`` on fenced remote nodes, as the controller does."""
+        tree = ET.parse(cib)
+        wanted = set(nodes)
+        for state in tree.getroot().find("status").findall("node_state"):
+            if (state.get("uname") or state.get("id")) in wanted:
+                state.set("node_fenced", "1")
+        tree.write(cib)
