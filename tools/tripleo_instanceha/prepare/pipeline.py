@@ -1,0 +1,190 @@
+"""`prepare`: from an inventory to checked, rehearsed deploy inputs, all or nothing.
+
+Why staged: every generated file is first written to a private staging
+directory and checked there (validate, rehearse, optionally the Heat engine on
+the composed overcloud). Only when all checks pass are the files moved into
+the output directory, so a failed run leaves that directory exactly as it was.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from tripleo_instanceha.errors import InputError
+from tripleo_instanceha.inventory import load_inventory
+from tripleo_instanceha.plan import parameters as P
+from tripleo_instanceha.plan.plan import Plan
+from tripleo_instanceha.prepare import checks, command, envs, manifest, profiles
+from tripleo_instanceha.prepare import roles as roles_mod
+from tripleo_instanceha.prepare import templates
+from tripleo_instanceha.yamlio import atomic_write, load_file
+
+ROLES = "roles_data.yaml"
+NODE_INFO = "node-info.yaml"
+FENCING = "fencing.yaml"
+PARAMETERS = "instance-ha-parameters.yaml"
+#: Files holding secrets (BMC passwords): written 0600, never printed.
+SECRET_FILES = (FENCING,)
+
+
+@dataclass
+class Request:
+    templates: str
+    nodes_file: str
+    output_dir: str
+    roles_file: Optional[str] = None
+    env_files: List[str] = field(default_factory=list)
+    settings: Dict[str, Any] = field(default_factory=dict)
+    force: bool = False
+    stack_name: str = "overcloud"
+    heat_check: bool = True
+
+
+@dataclass
+class Outcome:
+    request: Request
+    files: Dict[str, str] = field(default_factory=dict)
+    written: List[str] = field(default_factory=list)
+    unchanged: List[str] = field(default_factory=list)
+    role_counts: Dict[str, int] = field(default_factory=dict)
+    changes: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+    fenced_nodes: List[str] = field(default_factory=list)
+    findings: List[Any] = field(default_factory=list)
+    rehearsal: List[Any] = field(default_factory=list)
+    heat: Optional[checks.HeatCheck] = None
+    budget: Optional[Any] = None
+    deploy: List[str] = field(default_factory=list)
+    #: Why nothing was written ('' when the files are in place).
+    stopped: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.stopped
+
+
+def _check_inputs(req: Request) -> None:
+    if not os.path.isfile(os.path.join(req.templates, "overcloud.j2.yaml")):
+        raise InputError.single(req.templates, "not a tripleo-heat-templates tree (no "
+                                "overcloud.j2.yaml)", fix="pass --templates "
+                                "/usr/share/openstack-tripleo-heat-templates or --tht-release")
+    for path in req.env_files:
+        load_file(path)
+    out = os.path.abspath(req.output_dir)
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise InputError.single(req.output_dir, "exists and is not a directory",
+                                fix="choose another --output-dir")
+    for path in [req.nodes_file, req.roles_file] + list(req.env_files):
+        if path and os.path.abspath(os.path.dirname(os.path.abspath(path))) == out:
+            name = os.path.basename(path)
+            if name in (ROLES, NODE_INFO, FENCING, PARAMETERS):
+                raise InputError.single(path, "is an input and would be overwritten by an output",
+                                        fix="keep inputs outside --output-dir")
+
+
+def _pacemaker_environment(req: Request, plan: Plan) -> Optional[str]:
+    """The release's pacemaker environment, when neither its registry nor -e maps Pacemaker."""
+    if plan.environment.is_mapped(P.SERVICE_PACEMAKER):
+        return None
+    for name in ("podman-ha.yaml", "docker-ha.yaml", "puppet-pacemaker.yaml"):
+        path = os.path.join(req.templates, "environments", name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def _stage(staging: str, files: Dict[str, str]) -> None:
+    for name, text in files.items():
+        path = os.path.join(staging, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write(path, text, 0o600)
+
+
+def _commit(output_dir: str, files: Dict[str, str], outcome: Outcome) -> None:
+    os.makedirs(output_dir, exist_ok=True)
+    for name, text in sorted(files.items()):
+        path = os.path.join(output_dir, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                if handle.read() == text:
+                    outcome.unchanged.append(name)
+                    continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if os.path.islink(path):
+            os.unlink(path)
+        atomic_write(path, text, 0o600 if name in SECRET_FILES else 0o644)
+        outcome.written.append(name)
+    atomic_write(os.path.join(output_dir, manifest.MANIFEST), manifest.render(files), 0o644)
+
+
+def run(req: Request) -> Outcome:
+    """Generate, check and (only when clean) write the deploy inputs; see the module doc."""
+    _check_inputs(req)
+    nodes = load_inventory(req.nodes_file)
+    if not nodes:
+        raise InputError.single(req.nodes_file, "the inventory has no nodes",
+                                fix="list the overcloud nodes under 'nodes'")
+    outcome = Outcome(req)
+    roles = roles_mod.roles_for(req.templates, nodes, req.roles_file)
+    assignment = profiles.assign(nodes, roles.roles)
+    envs.check_assignment(roles.roles, assignment, req.nodes_file)
+    outcome.changes = roles.changes
+    outcome.notes = assignment.notes()
+    outcome.role_counts = {r.name: assignment.counts.get(r.name, 0) for r in roles.roles}
+
+    files: Dict[str, str] = dict(templates.adapted_templates(req.templates))
+    files[ROLES] = roles.text
+    files[NODE_INFO] = envs.node_info_text(roles.roles, assignment, req.nodes_file,
+                                           envs.declares_flavors(req.templates))
+    output_dir = os.path.abspath(req.output_dir)
+    staging = tempfile.mkdtemp(prefix="tripleo-instanceha-prepare-")
+    try:
+        _stage(staging, files)
+        stage = lambda name: os.path.join(staging, name)  # noqa: E731
+        base_plan = Plan.load(req.templates, stage(ROLES), list(req.env_files),
+                              req.nodes_file, req.stack_name)
+        pacemaker_env = _pacemaker_environment(req, base_plan)
+        user_plan = Plan.load(req.templates, stage(ROLES),
+                              ([pacemaker_env] if pacemaker_env else [])
+                              + [stage(templates.ENVIRONMENT)] + list(req.env_files)
+                              + [stage(NODE_INFO)], req.nodes_file, req.stack_name)
+        chosen = envs.chosen_tunables(req.settings, user_plan.param)
+        files[PARAMETERS] = envs.parameters_text(chosen)
+        files[FENCING], outcome.fenced_nodes = checks.fencing(user_plan, req.nodes_file)
+        _stage(staging, {k: files[k] for k in (PARAMETERS, FENCING)})
+
+        found = [] if req.force else manifest.conflicts(output_dir, files)
+        if found:
+            raise manifest.refuse(req.output_dir, found)
+
+        env_chain = (([pacemaker_env] if pacemaker_env else []) + [stage(templates.ENVIRONMENT)]
+                     + list(req.env_files) + [stage(n) for n in (NODE_INFO, FENCING, PARAMETERS)])
+        plan = Plan.load(req.templates, stage(ROLES), env_chain, req.nodes_file, req.stack_name)
+        outcome.findings = checks.validate(plan)
+        if checks.has_errors(outcome.findings):
+            outcome.stopped = "validate found errors"
+            return outcome
+        outcome.rehearsal, outcome.budget = checks.rehearse(plan)
+        if checks.rehearsal_failed(outcome.rehearsal):
+            outcome.stopped = "a rehearsed failure did not recover"
+            return outcome
+        if req.heat_check:
+            outcome.heat = checks.heat_check(req.templates, stage(ROLES), env_chain)
+            if not outcome.heat.ok:
+                outcome.stopped = "the Heat engine refused the composed overcloud"
+                return outcome
+        _commit(output_dir, files, outcome)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    outcome.files = {name: os.path.join(output_dir, name) for name in files}
+    final_chain = (([pacemaker_env] if pacemaker_env else [])
+                   + [os.path.join(output_dir, templates.ENVIRONMENT)]
+                   + [os.path.abspath(p) for p in req.env_files]
+                   + [os.path.join(output_dir, n) for n in (NODE_INFO, FENCING, PARAMETERS)])
+    outcome.deploy = command.deploy_command(os.path.abspath(req.templates),
+                                            os.path.join(output_dir, ROLES), final_chain,
+                                            req.stack_name)
+    return outcome
