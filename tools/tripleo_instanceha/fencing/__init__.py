@@ -1,0 +1,1 @@
+"""Fencing: from the node inventory to the FencingConfig puppet-tripleo creates stonith from."""
