@@ -81,10 +81,15 @@ def load_roles(path: str) -> List[Role]:
 def derive_instance_ha_role(compute: Dict[str, Any]) -> Dict[str, Any]:
     """The Compute role of a release, plus ComputeInstanceHA and PacemakerRemote.
 
-    Nothing of Compute is dropped (upstream's copy lost Rear); the two services
-    are inserted in the role's alphabetical order so diffs against Compute stay small.
+    Nothing of Compute's services or settings is dropped (upstream's copy lost
+    Rear); the two services are inserted in the role's alphabetical order so
+    diffs against Compute stay small. Only the legacy ``deprecated_*`` names are
+    left out: they bind the Compute role's old parameter names (NovaComputeIPs,
+    ...), which a second role must not claim, or THT renders two conflicting
+    definitions of them.
     """
-    role = copy.deepcopy(compute)
+    role = {key: copy.deepcopy(value) for key, value in compute.items()
+            if not (key.startswith("deprecated_") or key == "uses_deprecated_params")}
     role["name"] = "ComputeInstanceHA"
     role["description"] = ("Compute node role with Instance HA: its VMs are evacuated to another "
                            "compute when it fails. Deploy with -e environments/instance-ha.yaml.")
