@@ -116,9 +116,18 @@ class Graph:
         lines = []
         for a in sorted(self.fencing(), key=lambda a: a.node or ""):
             lines.append(f"fence ({a.fence_action}) {a.node}")
-        for a in sorted(self.actions.values(), key=lambda a: (a.rsc or "", a.operation)):
-            if a.kind == "rsc_op" and a.operation in ("start", "stop", "promote", "demote"):
-                lines.append(f"{a.operation} {a.rsc} on {a.node}")
+        moves: Dict[str, Dict[str, List[str]]] = {}
+        for a in self.actions.values():
+            if a.kind == "rsc_op" and a.operation in ("start", "stop") and a.rsc:
+                moves.setdefault(a.rsc, {}).setdefault(a.operation, []).append(a.node or "?")
+        for rsc in sorted(moves):
+            ops = moves[rsc]
+            if len(ops.get("start", [])) == 1 and len(ops.get("stop", [])) == 1:
+                lines.append(f"move {rsc}: {ops['stop'][0]} -> {ops['start'][0]}")
+                continue
+            for operation in ("stop", "start"):
+                for node in sorted(ops.get(operation, [])):
+                    lines.append(f"{operation} {rsc} on {node}")
         return lines
 
 
@@ -149,7 +158,7 @@ class Simulator:
         # crm_simulate writes files next to nothing else; keep its temp files in our dir
         full_env.setdefault("TMPDIR", self.workdir)
         return subprocess.run(list(argv), capture_output=True, text=True, env=full_env,
-                              cwd=self.workdir, timeout=300)
+                              cwd=self.workdir, timeout=300, umask=0o077)
 
     def verify(self, cib: str) -> Tuple[int, str]:
         """crm_verify's exit code and messages (0 = clean)."""
@@ -175,6 +184,10 @@ class Simulator:
             message = (run.stderr or run.stdout).strip().splitlines()
             raise SimulationError(f"crm_simulate failed on {os.path.basename(cib)} "
                                   f"(rc {run.returncode}): " + " / ".join(message[-5:]))
+        for path in (graph, after):
+            if os.path.exists(path):
+                # pacemaker sets its own umask; these hold the CIB's passwords
+                os.chmod(path, 0o600)
         return Run(Graph.parse(graph), after, run.stdout)
 
     def placement(self, cib: str) -> Dict[str, List[str]]:

@@ -1,0 +1,175 @@
+"""`tripleo-instanceha rehearse` / `openstack overcloud instance-ha rehearse`.
+
+A thin edge over `tripleo_instanceha.cluster`: load the plan, build the
+cluster model, replay the scenarios with crm_simulate, and report what
+pacemaker schedules, whether the Instance HA chain completes, and the
+recovery budget. Exit 0 when every chain completes, 1 when one does not,
+2 when the rehearsal could not run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from typing import List, Optional
+
+from tripleo_instanceha.cli.base import EXIT_CLEAN, EXIT_FINDINGS, InstanceHACommand, Result
+from tripleo_instanceha.cluster import checks
+from tripleo_instanceha.cluster.budget import Budget, budget
+from tripleo_instanceha.cluster.model import ClusterModel
+from tripleo_instanceha.cluster.scenarios import SCENARIOS, Rehearsal, ScenarioResult
+from tripleo_instanceha.errors import InputError
+from tripleo_instanceha.paths import EXAMPLE_DIR
+from tripleo_instanceha.plan import Plan
+from tripleo_instanceha.yamlio import atomic_write, dump_yaml
+
+
+class RehearsalReport(Result):
+    """Scenarios, coverage findings and budget; passwords never appear here."""
+
+    def __init__(self, cluster: ClusterModel, findings: List[checks.Finding],
+                 scenarios: List[ScenarioResult], recovery: Budget,
+                 output_dir: Optional[str]):
+        self.cluster = cluster
+        self.findings = findings
+        self.scenarios = scenarios
+        self.budget = recovery
+        self.output_dir = output_dir
+        failing = checks.errors(findings) or [s for s in scenarios if not s.ok]
+        self.exit_code = EXIT_FINDINGS if failing else EXIT_CLEAN
+
+    @property
+    def verdict(self) -> str:
+        return "pass" if self.exit_code == EXIT_CLEAN else "fail"
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict,
+                "cluster": self.cluster.summary(),
+                "coverage": [f.to_dict() for f in self.findings],
+                "scenarios": [s.to_dict() for s in self.scenarios],
+                "budget": self.budget.to_dict(),
+                "output_dir": self.output_dir}
+
+    def to_text(self) -> str:
+        c = self.cluster
+        lines = [f"Cluster: {len(c.controllers)} controller(s), {len(c.remotes)} remote(s), "
+                 f"{len(c.computes)} Instance HA compute(s), {len(c.stonith)} stonith "
+                 f"device(s), {len(c.levels)} fencing level(s)"]
+        lines.append("Coverage (what crm_simulate does not check):")
+        if self.findings:
+            lines += [f"  {f}" for f in self.findings]
+        else:
+            lines.append("  every node has a device covering it at every level; fence-nova "
+                         "covers every Instance HA compute")
+        for scenario in self.scenarios:
+            mark = "PASS" if scenario.ok else "FAIL"
+            failed = f" [{', '.join(scenario.failed)}]" if scenario.failed else ""
+            lines.append(f"{mark} {scenario.name}: {scenario.title}{failed}")
+            if scenario.scheduled:
+                lines.append("  pacemaker schedules:")
+                lines += [f"    {s}" for s in scenario.scheduled]
+            for step in scenario.steps:
+                detail = f" -- {step.detail}" if step.detail else ""
+                lines.append(f"  [{'ok' if step.ok else 'FAILED'}] {step.name}{detail}")
+        lines.append("Recovery budget (per failed compute):")
+        lines.append(self.budget.to_text())
+        if self.output_dir:
+            lines.append(f"CIB and transition graphs kept in {self.output_dir} "
+                         "(cib.xml holds passwords, mode 0600)")
+        lines.append(f"Verdict: {self.verdict.upper()}")
+        return "\n".join(lines)
+
+
+def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
+    """The plan arguments rehearse shares with validate."""
+    group = parser.add_argument_group("plan")
+    group.add_argument("--templates", metavar="THT_DIR",
+                       help="tripleo-heat-templates tree (its roles_data.yaml and registry)")
+    group.add_argument("-r", "--roles-file", metavar="ROLES", help="roles_data.yaml")
+    group.add_argument("-e", "--environment-file", dest="env_files", action="append",
+                       default=[], metavar="ENV",
+                       help="environment file, as for 'openstack overcloud deploy' (repeat)")
+    group.add_argument("--nodes", metavar="INVENTORY",
+                       help="node inventory (instackenv.json / nodes.yaml): node names and MACs")
+    group.add_argument("--stack", default="overcloud", help="stack name (host names)")
+    group.add_argument("--example", action="store_true",
+                       help="rehearse the bundled example (3 controllers, 2 Instance HA "
+                            "computes, 1 plain compute), generating its fencing environment")
+
+
+def example_files(workdir: str) -> tuple:
+    """The bundled example's roles, environments and inventory, fencing generated (0600)."""
+    import tripleo_instanceha.plan  # noqa: F401 - import order the fencing package expects
+    from tripleo_instanceha.fencing.generator import generate
+    roles = os.path.join(EXAMPLE_DIR, "roles_data.yaml")
+    params = os.path.join(EXAMPLE_DIR, "instance-ha-params.yaml")
+    nodes = os.path.join(EXAMPLE_DIR, "instackenv.json")
+    generated = generate(nodes, roles_file=roles, env_files=[params])
+    fencing = os.path.join(workdir, "fencing.yaml")
+    atomic_write(fencing, dump_yaml(generated.environment()))
+    return roles, [params, fencing], nodes
+
+
+def _cluster_name(plan: Plan, name: Optional[str]) -> Optional[str]:
+    """Accept the pacemaker name or the inventory name of the node that fails."""
+    if name is None:
+        return None
+    for place in plan.placements:
+        if place.node is not None and place.node.name == name:
+            return place.name
+    return name.split(".")[0].lower()
+
+
+class Rehearse(InstanceHACommand):
+    """Build the pacemaker configuration of a plan and replay failures with crm_simulate."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        add_plan_arguments(parser)
+        group = parser.add_argument_group("rehearsal")
+        group.add_argument("--scenario", dest="scenarios", action="append", default=[],
+                           choices=sorted(SCENARIOS), metavar="NAME",
+                           help="scenario to run (repeat; default: all): "
+                                + ", ".join(SCENARIOS))
+        group.add_argument("--fail", metavar="NODE",
+                           help="the node that fails (a compute or a controller name)")
+        group.add_argument("--output-dir", metavar="DIR",
+                           help="keep the CIB (mode 0600) and the transition graphs here")
+        group.add_argument("--keystone-url", metavar="URL",
+                           help="auth_url for fence-nova and nova-evacuate in the CIB")
+        return parser
+
+    def run_command(self, args: argparse.Namespace) -> RehearsalReport:
+        output_dir = os.path.abspath(args.output_dir) if args.output_dir else None
+        if output_dir:
+            os.makedirs(output_dir, mode=0o700, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="rehearse-") as scratch:
+            workdir = output_dir or scratch
+            if args.example:
+                roles, envs, nodes = example_files(workdir)
+                envs += args.env_files
+                plan = Plan.load(args.templates, roles, envs, args.nodes or nodes, args.stack)
+            else:
+                if not (args.roles_file or args.templates):
+                    raise InputError.single("rehearse", "no plan given",
+                                            fix="pass -r roles_data.yaml -e ... --nodes "
+                                                "instackenv.json, or --example")
+                plan = Plan.load(args.templates, args.roles_file, args.env_files, args.nodes,
+                                 args.stack)
+            if not plan.nodes:
+                raise InputError.single("--nodes", "no node inventory: cluster node names and "
+                                        "fence devices come from it",
+                                        fix="pass --nodes instackenv.json")
+            cluster = ClusterModel.from_plan(plan, keystone_url=args.keystone_url)
+            if not cluster.controllers:
+                raise InputError.single(plan.roles_file or "roles", "no role runs Pacemaker, "
+                                        "so there is no cluster to rehearse",
+                                        fix="deploy a Controller role with "
+                                            "OS::TripleO::Services::Pacemaker")
+            reconnect = int(float(str(plan.param("InstanceHARemoteReconnectInterval"))
+                                  .rstrip("s") or 60))
+            rehearsal = Rehearsal(cluster, workdir, reconnect)
+            names = args.scenarios or list(SCENARIOS)
+            results = rehearsal.run(names, _cluster_name(plan, args.fail))
+            return RehearsalReport(cluster, rehearsal.findings, results, budget(plan, cluster),
+                                   output_dir)
