@@ -15,13 +15,15 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import yaml
 
 from tripleo_instanceha import yamlio
 from tripleo_instanceha.errors import InputError, Problem
-from tripleo_instanceha.plan.nodes import Node, Port
+
+if TYPE_CHECKING:  # the plan package imports this module: import its model lazily
+    from tripleo_instanceha.plan.nodes import Node, Port
 
 #: Classic driver prefixes (``pxe_ipmitool``) and what a hardware type is called now.
 _CLASSIC_PREFIXES = ("pxe_", "agent_", "iscsi_", "fake_")
@@ -153,6 +155,7 @@ def _bool(value: Any) -> Optional[bool]:
 
 def node_ports(raw: Dict[str, Any]) -> List[Port]:
     """``ports`` (``address``, ``pxe_enabled``), else the deprecated ``mac`` list."""
+    from tripleo_instanceha.plan.nodes import Port
     ports: List[Port] = []
     items = raw.get("ports")
     if isinstance(items, list):
@@ -174,6 +177,7 @@ def node_ports(raw: Dict[str, Any]) -> List[Port]:
 
 def node_from_dict(index: int, raw: Dict[str, Any]) -> Node:
     """One inventory entry -> Node; never raises on wrong field types."""
+    from tripleo_instanceha.plan.nodes import Node
     caps_value = raw.get("capabilities")
     if caps_value is None and isinstance(raw.get("properties"), dict):
         caps_value = raw["properties"].get("capabilities")

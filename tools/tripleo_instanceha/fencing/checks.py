@@ -204,6 +204,8 @@ def _check_bmc(node: Node, protocol: str, bmc: Dict[str, Any], out: Collector,
                identities: Dict[Tuple, Node]) -> None:
     agent = D.AGENTS[protocol]
     for field, key in D.REQUIRED_FIELDS[protocol]:
+        if field == "system_id" and node.driver in D.VENDOR_SYSTEMS:
+            continue  # the vendor's well-known system path is used
         if bmc.get(field) is None or bmc.get(field) == "":
             out.node(node, key, f"is missing; {agent} needs it",
                      f"set {key} (or the ironic driver_info key) for this node")

@@ -145,15 +145,7 @@ def parse_address(value: Any) -> Optional[Address]:
         return None
     if not valid_host(host):
         return None
-    return Address(host.lower() if not _is_ip(host) else host, port, scheme)
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
+    return Address(host, port, scheme)
 
 
 def parse_port(value: Any) -> Optional[int]:
