@@ -1,51 +1,36 @@
-"""Plans for the rehearsal tests: the bundled example with its fencing environment.
-
-The fencing environment comes from the project's generator when it is
-installed (``tripleo_instanceha.fencing``); the fallback writes the same shape
-tripleo-common's generator produces (one device per node, keyed by MAC).
-"""
-import json
+"""Plans for the rehearsal tests: the bundled example with its generated fencing environment."""
 import os
 
 import pytest
-import yaml
 
+import tripleo_instanceha.plan  # noqa: F401 - the fencing package expects the plan loaded first
+from tripleo_instanceha.fencing.generator import Selection, generate
 from tripleo_instanceha.paths import EXAMPLE_DIR
 from tripleo_instanceha.plan import Plan
+from tripleo_instanceha.yamlio import atomic_write, dump_yaml
 
 ROLES = os.path.join(EXAMPLE_DIR, "roles_data.yaml")
 PARAMS = os.path.join(EXAMPLE_DIR, "instance-ha-params.yaml")
 NODES = os.path.join(EXAMPLE_DIR, "instackenv.json")
+CONTROLLERS = ["overcloud-controller-0", "overcloud-controller-1", "overcloud-controller-2"]
+COMPUTES = ["overcloud-novacomputeiha-0", "overcloud-novacomputeiha-1"]
 
 
-def fencing_devices(nodes_file):
-    nodes = json.load(open(nodes_file))["nodes"]
-    devices = []
-    for node in nodes:
-        mac = node["ports"][0]["address"]
-        if node["pm_type"] == "redfish":
-            params = {"ipaddr": node["pm_addr"], "login": node["pm_user"],
-                      "passwd": node["pm_password"], "systems_uri": node["pm_system_id"],
-                      "ssl_insecure": "true"}
-            devices.append({"agent": "fence_redfish", "host_mac": mac, "params": params})
-        else:
-            params = {"ipaddr": node["pm_addr"], "login": node["pm_user"],
-                      "passwd": node["pm_password"], "lanplus": "true"}
-            devices.append({"agent": "fence_ipmilan", "host_mac": mac, "params": params})
-    return devices
+def fencing_env(directory, roles=ROLES, envs=(PARAMS,), nodes=NODES, exclude=()):
+    """Run the project's fencing generator, as an operator would, into fencing.yaml."""
+    generated = generate(nodes, selection=Selection(exclude=tuple(exclude)), roles_file=roles,
+                         env_files=list(envs))
+    path = os.path.join(str(directory), "fencing.yaml")
+    atomic_write(path, dump_yaml(generated.environment()))
+    return path
 
 
-def write_fencing(path, devices):
-    path.write_text(yaml.safe_dump({"parameter_defaults": {
-        "EnableFencing": True, "FencingConfig": {"devices": devices}}}))
-    return str(path)
+def load_plan(directory, extra=(), exclude=(), roles=ROLES, nodes=NODES):
+    envs = [PARAMS] + list(extra)
+    fencing = fencing_env(directory, roles, envs, nodes, exclude)
+    return Plan.load(roles_file=roles, env_files=envs + [fencing], nodes_file=nodes)
 
 
 @pytest.fixture
-def example_fencing(tmp_path):
-    return write_fencing(tmp_path / "fencing.yaml", fencing_devices(NODES))
-
-
-@pytest.fixture
-def example_plan(example_fencing):
-    return Plan.load(roles_file=ROLES, env_files=[PARAMS, example_fencing], nodes_file=NODES)
+def example_plan(tmp_path):
+    return load_plan(tmp_path)

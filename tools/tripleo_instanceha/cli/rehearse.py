@@ -169,7 +169,7 @@ class Rehearse(InstanceHACommand):
             reconnect = int(float(str(plan.param("InstanceHARemoteReconnectInterval"))
                                   .rstrip("s") or 60))
             rehearsal = Rehearsal(cluster, workdir, reconnect)
-            names = args.scenarios or list(SCENARIOS)
+            names = args.scenarios or ([] if args.fail else list(SCENARIOS))
             results = rehearsal.run(names, _cluster_name(plan, args.fail))
             return RehearsalReport(cluster, rehearsal.findings, results, budget(plan, cluster),
                                    output_dir)
