@@ -7,14 +7,17 @@ package; this module turns their results into what prepare needs to decide
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Iterator, List, Sequence, Tuple
 
 from tripleo_instanceha import heat_engine
+from tripleo_instanceha.errors import InputError
 from tripleo_instanceha.paths import cache_dir
 from tripleo_instanceha.tht import tools as tht_tools
 from tripleo_instanceha.fencing import generator as fencing_generator
@@ -61,19 +64,60 @@ def rendered_tree(templates: str, roles_file: str) -> Tuple[str, bool]:
     return final, False
 
 
+#: Environments of releases that still create servers and ports with Heat (before
+#: 18.0.0): pre-provisioned nodes and ports, as an operator deploying on nodes
+#: provisioned by `openstack overcloud node provision` uses them. Offline there is
+#: no nova or neutron to create them, so the check validates that layout.
+DEPLOYED_SERVER_ENVS = ("environments/deployed-server-environment.yaml",
+                        "environments/deployed-server-deployed-neutron-ports.yaml")
+#: What tripleoclient passes at deploy time and no environment file carries.
+DEPLOY_TIME_PARAMETERS = {"parameter_defaults": {"StackAction": "CREATE"}}
+
+
+def _heat_creates_servers(tree: str) -> bool:
+    registry = os.path.join(tree, "overcloud-resource-registry-puppet.yaml")
+    try:
+        text = read_text(registry)
+    except InputError:
+        return False
+    return "OS::TripleO::Server: OS::Nova::Server" in text
+
+
+@contextlib.contextmanager
+def _offline_services() -> Iterator[None]:
+    """Let Heat take every OpenStack service as present while validating offline.
+
+    Heat asks keystone's catalogue whether the service behind a resource type
+    (heat itself for CloudConfig, neutron for ports) exists; with no keystone
+    every such type would be "unavailable", which says nothing about the
+    templates. Restored afterwards, and Heat's error logging is muted meanwhile.
+    """
+    from heat.engine import resource
+    saved = resource.Resource.__dict__["is_service_available"]
+    resource.Resource.is_service_available = classmethod(lambda cls, context: (True, None))
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        resource.Resource.is_service_available = saved
+        logging.disable(logging.NOTSET)
+
+
 def heat_check(templates: str, roles_file: str, env_files: Sequence[str]) -> HeatCheck:
     """Render the release for the roles and validate the whole overcloud with Heat."""
     tree, reused = rendered_tree(templates, roles_file)
-    errors = heat_engine.validate_overcloud(tree, list(env_files))
+    chain = list(env_files)
+    if _heat_creates_servers(tree):
+        chain = [os.path.join(tree, rel) for rel in DEPLOYED_SERVER_ENVS
+                 if os.path.isfile(os.path.join(tree, rel))] + chain
+    heat_engine.valid_template_versions()  # initialise Heat before patching it
+    with _offline_services():
+        errors = heat_engine.validate_overcloud(tree, chain, env=DEPLOY_TIME_PARAMETERS)
     return HeatCheck(tree, [str(e) for e in errors], reused)
 
 
 def has_errors(findings: List[Any]) -> bool:
     return any(getattr(f, "is_error", False) for f in findings)
-
-
-def rehearsal_failed(verdicts: List[Any]) -> bool:
-    return any(not getattr(v, "ok", True) for v in verdicts)
 
 
 FENCING_HEADER = ("# Fencing for the nodes of the pacemaker cluster (controllers and Instance HA\n"
@@ -89,9 +133,49 @@ def fencing(plan, nodes_file: str) -> Tuple[str, List[str]]:
     return text, [e.hostname or e.node.label for e in generated.entries]
 
 
-def validate(plan) -> List[Any]:
-    return []
+def validate(plan, templates_dir: str, env_files: Sequence[str], engine: bool) -> List[Any]:
+    """The plan linter's findings (errors stop prepare; warnings are reported)."""
+    from tripleo_instanceha.validate.context import PlanContext
+    from tripleo_instanceha.validate.linter import lint_plan
+    return lint_plan(PlanContext(plan, templates_dir, engine, list(env_files)), engine)
 
 
-def rehearse(plan) -> Tuple[List[Any], Optional[Any]]:
-    return [], None
+@dataclass
+class Rehearsal:
+    """Every scenario replayed with crm_simulate, the coverage findings and the budget."""
+
+    report: Any
+
+    @property
+    def ok(self) -> bool:
+        return self.report.exit_code == 0
+
+    def lines(self) -> List[str]:
+        out = [f"  {f}" for f in self.report.findings]
+        for scenario in self.report.scenarios:
+            failed = f" [{', '.join(scenario.failed)}]" if scenario.failed else ""
+            out.append(f"  {'PASS' if scenario.ok else 'FAIL'} {scenario.name}: "
+                       f"{scenario.title}{failed}")
+        return out
+
+    def to_dict(self) -> dict:
+        data = self.report.to_dict()
+        data.pop("output_dir", None)
+        return data
+
+
+def rehearse(plan) -> Rehearsal:
+    """Build the cluster the plan deploys and replay every failure scenario on it."""
+    from tripleo_instanceha.cli.rehearse import RehearsalReport
+    from tripleo_instanceha.cluster.budget import budget
+    from tripleo_instanceha.cluster.model import ClusterModel
+    from tripleo_instanceha.cluster.scenarios import SCENARIOS, Rehearsal as Scenarios
+    cluster = ClusterModel.from_plan(plan)
+    reconnect = int(float(str(plan.param("InstanceHARemoteReconnectInterval")).rstrip("s")
+                          or 60))
+    with tempfile.TemporaryDirectory(prefix="tripleo-instanceha-rehearse-") as workdir:
+        scenarios = Scenarios(cluster, workdir, reconnect)
+        results = scenarios.run(list(SCENARIOS))
+        report = RehearsalReport(cluster, scenarios.findings, results, budget(plan, cluster),
+                                 None)
+    return Rehearsal(report)

@@ -7,6 +7,7 @@ the output directory, so a failed run leaves that directory exactly as it was.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -54,7 +55,7 @@ class Outcome:
     notes: List[str] = field(default_factory=list)
     fenced_nodes: List[str] = field(default_factory=list)
     findings: List[Any] = field(default_factory=list)
-    rehearsal: List[Any] = field(default_factory=list)
+    rehearsal: Optional[checks.Rehearsal] = None
     heat: Optional[checks.HeatCheck] = None
     budget: Optional[Any] = None
     deploy: List[str] = field(default_factory=list)
@@ -120,6 +121,14 @@ def _commit(output_dir: str, files: Dict[str, str], outcome: Outcome) -> None:
     atomic_write(os.path.join(output_dir, manifest.MANIFEST), manifest.render(files), 0o644)
 
 
+def _unstaged(finding: Any, staging: str, output_dir: str) -> Any:
+    """A finding about a staged file names the file it will become in the output directory."""
+    path = getattr(finding, "file", None)
+    if isinstance(path, str) and path.startswith(staging + os.sep):
+        return dataclasses.replace(finding, file=output_dir + path[len(staging):])
+    return finding
+
+
 def run(req: Request) -> Outcome:
     """Generate, check and (only when clean) write the deploy inputs; see the module doc."""
     _check_inputs(req)
@@ -163,13 +172,15 @@ def run(req: Request) -> Outcome:
         env_chain = (([pacemaker_env] if pacemaker_env else []) + [stage(templates.ENVIRONMENT)]
                      + list(req.env_files) + [stage(n) for n in (NODE_INFO, FENCING, PARAMETERS)])
         plan = Plan.load(req.templates, stage(ROLES), env_chain, req.nodes_file, req.stack_name)
-        outcome.findings = checks.validate(plan)
+        outcome.findings = [_unstaged(f, staging, output_dir) for f in
+                            checks.validate(plan, req.templates, env_chain, req.heat_check)]
         if checks.has_errors(outcome.findings):
             outcome.stopped = "validate found errors"
             return outcome
-        outcome.rehearsal, outcome.budget = checks.rehearse(plan)
-        if checks.rehearsal_failed(outcome.rehearsal):
-            outcome.stopped = "a rehearsed failure did not recover"
+        outcome.rehearsal = checks.rehearse(plan)
+        outcome.budget = outcome.rehearsal.report.budget
+        if not outcome.rehearsal.ok:
+            outcome.stopped = "the rehearsal failed"
             return outcome
         if req.heat_check:
             outcome.heat = checks.heat_check(req.templates, stage(ROLES), env_chain)

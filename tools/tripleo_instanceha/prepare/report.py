@@ -49,7 +49,7 @@ class PrepareResult(Result):
             "written": o.written,
             "unchanged": o.unchanged,
             "findings": [_as_dict(f) for f in o.findings],
-            "rehearsal": [_as_dict(v) for v in o.rehearsal],
+            "rehearsal": o.rehearsal.to_dict() if o.rehearsal else None,
             "heat": None if o.heat is None else {"ok": o.heat.ok, "errors": o.heat.errors,
                                                  "rendered_tree": o.heat.rendered_tree},
             "budget": _as_dict(o.budget) if o.budget is not None else None,
@@ -73,9 +73,10 @@ class PrepareResult(Result):
         errors = [f for f in o.findings if getattr(f, "is_error", False)]
         out.append(f"Validate: {len(errors)} error(s), {len(o.findings) - len(errors)} warning(s)")
         out.extend(f"  {_line(f)}" for f in o.findings)
-        if o.rehearsal:
-            out.append("Rehearsal:")
-            out.extend(f"  {_line(v)}" for v in o.rehearsal)
+        if o.rehearsal is not None:
+            out.append("Rehearsal (crm_simulate): " + ("every failure recovers" if o.rehearsal.ok
+                                                       else "FAILED"))
+            out.extend(o.rehearsal.lines())
         if o.heat is not None:
             if o.heat.ok:
                 out.append("Heat engine: the composed overcloud validates")
@@ -83,7 +84,8 @@ class PrepareResult(Result):
                 out.append("Heat engine: the composed overcloud does not validate:")
                 out.extend(f"  {e}" for e in o.heat.errors)
         if o.budget is not None:
-            out.append(f"Recovery budget: {_line(o.budget)}")
+            out.append("Recovery budget (per failed compute):")
+            out.append(_line(o.budget))
         if not o.ok:
             out.append(f"Stopped: {o.stopped}; nothing was written to {o.request.output_dir}")
             return "\n".join(out)
