@@ -184,8 +184,8 @@ class ClusterModel:
         monitor = _seconds(plan.param("InstanceHARemoteMonitorInterval"), 10)
         reconnect = _seconds(plan.param("InstanceHARemoteReconnectInterval"), 60)
 
+        # cluster-name and dc-version belong to the running cluster, not to puppet
         model.properties = {"stonith-enabled": "true" if plan.fencing_enabled else "false",
-                            "cluster-name": "tripleo_cluster",
                             # config-only CIB: without this every node is "unclean" to crm_verify
                             "startup-fencing": "false"}
         if model.remotes:

@@ -1,0 +1,135 @@
+"""The model's CIB is the one pcs builds from the commands puppet-tripleo runs.
+
+One controller and one Instance HA compute keep the pcs calls (about 0.6 s
+each) to a dozen. The pcs commands below are written from puppet-tripleo's
+manifests, independently of the model; only node names and device parameters
+come from the plan.
+"""
+import os
+import subprocess
+import xml.etree.ElementTree as ET
+
+from tripleo_instanceha.cluster.model import ClusterModel
+
+from .conftest import load_plan
+
+SMALL = ("parameter_defaults:\n  ControllerCount: 1\n  ComputeInstanceHACount: 1\n"
+         "  ComputeCount: 0\n")
+KEYSTONE = "http://192.0.2.5:5000"
+
+
+def seconds(value):
+    value = value or "0"
+    for suffix, factor in (("ms", 0.001), ("min", 60), ("s", 1), ("m", 60)):
+        if value.endswith(suffix):
+            return float(value[:-len(suffix)]) * factor
+    return float(value)
+
+
+def nvpairs(element, tag):
+    block = element.find(tag)
+    return {} if block is None else {nv.get("name"): nv.get("value") for nv in block.iter("nvpair")}
+
+
+def normalise(path):
+    """What puppet-tripleo controls in a CIB, independent of ids and pcs's extra defaults."""
+    conf = ET.parse(path).getroot().find("configuration")
+    prims = {}
+    for prim in conf.iter("primitive"):
+        ops = {(op.get("name"), seconds(op.get("interval")), op.get("on-fail"))
+               for op in prim.iter("op")}
+        prims[prim.get("id")] = (prim.get("class"), prim.get("provider"), prim.get("type"),
+                                 nvpairs(prim, "instance_attributes"),
+                                 nvpairs(prim, "meta_attributes"), ops)
+    clones = {c.get("id"): c.find("primitive").get("id") for c in conf.iter("clone")}
+    locations = set()
+    for loc in conf.iter("rsc_location"):
+        for rule in loc.iter("rule"):
+            for expr in rule.iter("expression"):
+                locations.add((loc.get("rsc"), loc.get("resource-discovery"), rule.get("score"),
+                               expr.get("attribute"), expr.get("operation"), expr.get("value")))
+    levels = {(lv.get("target"), lv.get("index"), lv.get("devices"))
+              for lv in conf.iter("fencing-level")}
+    attrs = {(n.get("uname"), k, v) for n in conf.find("nodes")
+             for k, v in nvpairs(n, "instance_attributes").items()}
+    defaults = nvpairs(conf.find("rsc_defaults"), "meta_attributes")
+    props = {k: v for k, v in nvpairs(conf.find("crm_config"), "cluster_property_set").items()}
+    return prims, clones, locations, levels, attrs, defaults, props
+
+
+def kv(params):
+    return [f"{k}={v}" for k, v in params.items()]
+
+
+def test_model_equals_pcs_built_cib(tmp_path):
+    small = tmp_path / "small.yaml"
+    small.write_text(SMALL)
+    plan = load_plan(tmp_path, extra=[str(small)])
+    model = ClusterModel.from_plan(plan, addresses={"overcloud-novacomputeiha-0": "192.0.2.120"},
+                                   keystone_url=KEYSTONE)
+    ours = tmp_path / "model.xml"
+    ours.write_text(model.to_xml())
+
+    ctrl, = [p for p in plan.cluster_members]
+    comp, = [p for p in plan.iha_computes]
+    cib = str(tmp_path / "pcs.xml")
+    with open(cib, "w") as handle:
+        subprocess.run(["cibadmin", "--empty"], stdout=handle, check=True)
+    pw = plan.param("AdminPassword", "") or "AdminPassword-not-in-plan"
+
+    def pcs(*args):
+        run = subprocess.run(["pcs", "-f", cib, *args], capture_output=True, text=True)
+        assert run.returncode == 0, (args, run.stderr)
+
+    pcs("property", "set", "stonith-enabled=true", "startup-fencing=false",
+        "cluster-recheck-interval=60s")
+    pcs("resource", "defaults", "update", "requires=fencing")
+    # tripleo::profile::base::pacemaker: the remote connection
+    pcs("resource", "create", comp.name, "ocf:pacemaker:remote", "server=192.0.2.120",
+        "reconnect_interval=60", "op", "monitor", "interval=10", "timeout=30", "--force")
+    # tripleo::fencing: one device per node, pcmk_host_list = the node, levels
+    devices = {}
+    for place in (ctrl, comp):
+        dev, = plan.devices_for(place)
+        rid = "stonith-%s-%s" % (dev.agent, dev.mac.replace(":", ""))
+        devices[place.name] = rid
+        params = {k: ("true" if v is True else v) for k, v in dev.params.items()}
+        pcs("stonith", "create", rid, dev.agent, *kv(params), f"pcmk_host_list={place.name}",
+            "op", "monitor", "interval=60s", "--force")
+    # instance_ha.pp
+    pcs("stonith", "create", "stonith-fence_compute-fence-nova", "fence_compute",
+        f"auth_url={KEYSTONE}", "login=admin", f"passwd={pw}", "tenant_name=admin",
+        "project_domain=Default", "user_domain=Default", "domain=localdomain",
+        "region_name=regionOne", "record_only=1", f"pcmk_host_list={comp.name}",
+        "meta", "provides=unfencing", "op", "monitor", "interval=60s", "--force")
+    pcs("stonith", "level", "add", "1", ctrl.name, devices[ctrl.name], "--force")
+    pcs("stonith", "level", "add", "1", comp.name, devices[comp.name],
+        "stonith-fence_compute-fence-nova")
+    pcs("resource", "create", "compute-unfence-trigger", "ocf:pacemaker:Dummy",
+        "meta", "requires=unfencing", "op", "stop", "timeout=20", "on-fail=block", "clone")
+    pcs("constraint", "location", "compute-unfence-trigger-clone", "rule",
+        "resource-discovery=never", "score=-INFINITY", "compute-instanceha-role", "ne", "true")
+    pcs("resource", "create", "nova-evacuate", "ocf:openstack:NovaEvacuate",
+        f"auth_url={KEYSTONE}", "username=admin", f"password={pw}", "user_domain=Default",
+        "project_domain=Default", "tenant_name=admin", "region_name=regionOne",
+        "no_shared_storage=true", "op", "monitor", "interval=10", "timeout=600", "--force")
+    pcs("constraint", "location", "nova-evacuate", "rule", "resource-discovery=never",
+        "score=-INFINITY", "compute-instanceha-role", "eq", "true")
+    # compute_instanceha.pp
+    pcs("node", "attribute", comp.name, "compute-instanceha-role=true")
+
+    mine, theirs = normalise(str(ours)), normalise(cib)
+    names = ("primitives", "clones", "locations", "levels", "node attributes",
+             "resource defaults", "properties")
+    m_prims, t_prims = mine[0], theirs[0]
+    assert set(m_prims) == set(t_prims)
+    for rid in m_prims:
+        m_cls, m_prov, m_type, m_params, m_meta, m_ops = m_prims[rid]
+        t_cls, t_prov, t_type, t_params, t_meta, t_ops = t_prims[rid]
+        assert (m_cls, m_prov, m_type) == (t_cls, t_prov, t_type), rid
+        assert (m_params, m_meta) == (t_params, t_meta), rid
+        # pcs adds the agent's default operations; ours must all be there
+        assert m_ops <= t_ops, rid
+    for name, a, b in zip(names[1:], mine[1:], theirs[1:]):
+        assert a == b, name
+    assert os.path.getsize(cib) > 0
