@@ -56,6 +56,7 @@ MAX_DUMMY_PARAMETERS = 300
 STACK_NAME = "overcloud"
 
 _MISSING_PARAM = re.compile(r"The Parameter \((?P<name>[^)]+)\) was not provided")
+_NESTED_PATH = re.compile(r"<(/[^<>]+\.(?:yaml|template))>")
 _FILE_URL = re.compile(r"file://(?P<path>/[^\s\"'<>,]*)")
 
 _lock = threading.Lock()
@@ -77,6 +78,16 @@ class EngineError:
 
     def __str__(self) -> str:
         return f"{self.source}: {self.kind}: {self.message}"
+
+    @property
+    def innermost_file(self) -> str:
+        """The deepest nested template Heat names (``...<path>.resources.X``), else source.
+
+        Why: in a composed stack the error is in the last template of the chain,
+        not in overcloud.yaml; that is the file the operator has to edit.
+        """
+        paths = _NESTED_PATH.findall(self.message)
+        return paths[-1] if paths else self.source
 
     def to_dict(self) -> dict:
         return {"source": self.source, "kind": self.kind, "message": self.message}

@@ -1,0 +1,98 @@
+"""`tripleo-instanceha validate`: every Instance HA misconfiguration, before deploy.
+
+Exit codes: 0 no errors (warnings are printed but do not fail, unless
+--strict), 1 at least one error finding, 2 the inputs could not be read.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, Optional
+
+from tripleo_instanceha.cli.base import EXIT_CLEAN, EXIT_FINDINGS, InstanceHACommand, Result
+from tripleo_instanceha.formatters import findings as fmt
+from tripleo_instanceha.validate import api
+
+
+class ValidateResult(Result):
+    def __init__(self, outcome: api.Outcome, strict: bool = False):
+        self.outcome = outcome
+        self.strict = strict
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        if self.outcome.errors() or (self.strict and self.outcome.warnings()):
+            return EXIT_FINDINGS
+        return EXIT_CLEAN
+
+    def to_dict(self) -> dict:
+        budget: Optional[Any] = self.outcome.budget.to_dict() if self.outcome.budget else None
+        extra = {"checked": self.outcome.checked, "strict": self.strict}
+        if budget is not None:
+            extra["recovery_budget"] = budget
+        elif self.outcome.budget_note:
+            extra["recovery_budget_note"] = self.outcome.budget_note
+        return fmt.to_dict(self.outcome.findings, **extra)
+
+    def to_text(self) -> str:
+        text = fmt.to_text(self.outcome.findings,
+                           title="checked: " + ", ".join(self.outcome.checked))
+        if self.outcome.budget is not None:
+            text += "\n\n" + self.outcome.budget.to_text()
+        elif self.outcome.budget_note:
+            text += f"\n\n{self.outcome.budget_note}"
+        return text
+
+
+class Validate(InstanceHACommand):
+    """Check the templates and the whole deployment plan for Instance HA misconfigurations."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--templates", metavar="THT_DIR",
+                            help="tripleo-heat-templates tree the plan deploys (the target "
+                                 "release); may have our tree laid onto it")
+        parser.add_argument("-r", "--roles-file", metavar="ROLES",
+                            help="roles_data.yaml of the plan (default: THT_DIR/roles_data.yaml)")
+        parser.add_argument("-e", "--environment-file", dest="env_files", action="append",
+                            default=[], metavar="ENV",
+                            help="environment file, as for 'overcloud deploy' (repeatable; "
+                                 "later files win)")
+        parser.add_argument("--nodes", metavar="INSTACKENV",
+                            help="node inventory (instackenv.json / nodes.yaml) to check fencing "
+                                 "coverage and node names against")
+        parser.add_argument("--stack-name", default="overcloud",
+                            help="stack name used in host names (default: overcloud)")
+        parser.add_argument("--templates-only", action="store_true",
+                            help="check only the templates (our tree, or ours on THT_DIR)")
+        parser.add_argument("--no-engine", action="store_true",
+                            help="skip the openstack-heat engine checks (fast, static only)")
+        parser.add_argument("--strict", action="store_true",
+                            help="warnings fail the run too (exit 1)")
+        return parser
+
+    def run_command(self, args: argparse.Namespace) -> ValidateResult:
+        from tripleo_instanceha.plan import Plan
+        engine = not args.no_engine
+        outcome = api.Outcome()
+        wants_plan = not args.templates_only and bool(
+            args.roles_file or args.env_files or args.nodes or args.templates)
+        plan = None
+        if wants_plan:
+            plan = Plan.load(args.templates, args.roles_file, args.env_files, args.nodes,
+                             args.stack_name)
+        outcome.findings += api.validate_templates(args.templates, engine=engine)
+        outcome.checked.append("templates")
+        if plan is not None:
+            outcome.findings += api.validate_plan(plan, args.templates, args.env_files, engine)
+            outcome.checked.append("plan")
+            from tripleo_instanceha.validate.context import PlanContext
+            if PlanContext(plan).iha_requested and plan.iha_computes:
+                outcome.budget, outcome.budget_note = api.recovery_budget(plan)
+        if engine:
+            outcome.checked.append("heat engine")
+        return ValidateResult(outcome, args.strict)
+
+
+def _dump(data: Any) -> str:  # pragma: no cover - debugging helper
+    return json.dumps(data, indent=2)

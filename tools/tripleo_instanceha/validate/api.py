@@ -1,0 +1,82 @@
+"""The validate entry points other commands call (prepare, the CLI, tests).
+
+Why here and not in the CLI: `prepare` runs the same plan checks before it
+writes anything, and must get the same findings the command prints.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, List, Optional, Sequence
+
+from tripleo_instanceha.paths import template_tree
+from tripleo_instanceha.validate import linter
+from tripleo_instanceha.validate.context import PlanContext, TemplateContext, tree_files
+from tripleo_instanceha.validate.findings import Finding
+
+#: A file of our tree whose presence in a THT tree means ours was laid onto it.
+OVERLAY_MARKER = os.path.join("environments", "instance-ha.yaml")
+
+
+def _our_tree() -> Optional[str]:
+    try:
+        return template_tree()
+    except FileNotFoundError:
+        return None
+
+
+def template_context(templates_dir: Optional[str] = None, engine: bool = True,
+                     tree: Optional[str] = None) -> TemplateContext:
+    """Our files, read from a THT tree they were laid onto, else from our own tree."""
+    tree = tree or _our_tree()
+    if tree is None:
+        raise FileNotFoundError("the tripleo-instanceha template tree is not installed")
+    if templates_dir and os.path.isfile(os.path.join(templates_dir, OVERLAY_MARKER)) \
+            and os.path.realpath(templates_dir) != os.path.realpath(tree):
+        ours = tree_files(tree)
+        return TemplateContext.build(templates_dir, target=templates_dir, engine=engine,
+                                     only=ours)
+    return TemplateContext.build(tree, target=templates_dir, engine=engine)
+
+
+def validate_templates(templates_dir: Optional[str] = None, engine: bool = True,
+                       tree: Optional[str] = None) -> List[Finding]:
+    """Template checks on our tree (or on our files laid onto `templates_dir`)."""
+    ctx = template_context(templates_dir, engine, tree)
+    return linter.lint_templates(ctx, engine=engine)
+
+
+def validate_plan(plan, templates_dir: Optional[str] = None, env_files: Sequence[str] = (),
+                  engine: bool = False) -> List[Finding]:
+    """Plan checks on a loaded Plan (the composed-overcloud Heat check only with `engine`)."""
+    ctx = PlanContext(plan, templates_dir or plan.templates_dir, engine,
+                      list(env_files) or list(plan.environment.files))
+    return linter.lint_plan(ctx, engine=engine)
+
+
+@dataclass
+class Outcome:
+    """Findings of one validate run, plus the recovery budget when there is a plan."""
+
+    findings: List[Finding] = field(default_factory=list)
+    budget: Any = None
+    budget_note: Optional[str] = None
+    checked: List[str] = field(default_factory=list)
+
+    def errors(self) -> List[Finding]:
+        return [f for f in self.findings if f.is_error]
+
+    def warnings(self) -> List[Finding]:
+        return [f for f in self.findings if not f.is_error]
+
+
+def recovery_budget(plan) -> tuple:
+    """(budget, note): the time from a compute failure to its VMs rebuilding."""
+    try:
+        from tripleo_instanceha.cluster.budget import budget
+    except ImportError:
+        return None, "recovery budget unavailable (tripleo_instanceha.cluster.budget missing)"
+    try:
+        return budget(plan), None
+    except Exception as exc:  # noqa: BLE001 - the budget is informative, never fatal
+        return None, f"recovery budget not computed: {exc}"

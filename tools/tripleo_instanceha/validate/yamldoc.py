@@ -1,0 +1,103 @@
+"""YAML documents that remember the line of every key.
+
+Why: a finding is only useful if it points at the line to change. PyYAML's
+node graph carries line marks; we compose it once, build the Python data from
+the same nodes (no second parse) and keep a (path -> line) index beside it.
+The alias-bomb guard of `yamlio` applies, since operator files are read too.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Tuple
+
+import yaml
+
+from tripleo_instanceha import yamlio
+from tripleo_instanceha.errors import InputError
+
+Path = Tuple[Any, ...]
+
+
+@dataclass
+class YamlDoc:
+    """A parsed file: its data and the 1-based line of each key path."""
+
+    path: str
+    text: str
+    data: Any
+    lines: Dict[Path, int] = field(default_factory=dict, repr=False)
+
+    def line(self, *keys: Any) -> Optional[int]:
+        """The line of the deepest prefix of `keys` that exists (None if none does)."""
+        keys_t = tuple(str(k) if not isinstance(k, int) else k for k in keys)
+        while keys_t:
+            if keys_t in self.lines:
+                return self.lines[keys_t]
+            keys_t = keys_t[:-1]
+        return None
+
+
+class _LineLoader(yamlio._GuardedLoader):  # noqa: SLF001 - same package family, same guard
+    """The guarded SafeLoader, used node-first so marks survive."""
+
+
+def _index(node: yaml.Node, path: Path, lines: Dict[Path, int], seen: set) -> None:
+    if id(node) in seen:  # an alias: already indexed where it was anchored
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = path + (str(key_node.value),) if isinstance(key_node, yaml.ScalarNode) \
+                else path + ("?",)
+            lines.setdefault(key, key_node.start_mark.line + 1)
+            _index(value_node, key, lines, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for position, item in enumerate(node.value):
+            key = path + (position,)
+            lines.setdefault(key, item.start_mark.line + 1)
+            _index(item, key, lines, seen)
+
+
+def parse(text: str, source: str) -> YamlDoc:
+    """Parse `text` (named `source` in errors); raise InputError with the line if broken."""
+    loader = _LineLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError.single(source, f"broken YAML: {exc.problem or exc.context}",
+                                line=mark.line + 1 if mark else None,
+                                fix="correct the syntax at that line") from None
+    except yaml.YAMLError as exc:
+        raise InputError.single(source, f"broken YAML: {exc}", fix="correct the syntax") from None
+    except RecursionError:
+        raise InputError.single(source, "YAML nested too deeply",
+                                fix="flatten the document") from None
+    lines: Dict[Path, int] = {}
+    if node is not None:
+        _index(node, (), lines, set())
+    return YamlDoc(source, text, data, lines)
+
+
+_CACHE: Dict[str, Tuple[float, int, YamlDoc]] = {}
+
+
+def load(path: str) -> YamlDoc:
+    """Read and parse a file (cached by mtime and size: rules share one parse)."""
+    try:
+        stat = os.stat(path)
+        key = (stat.st_mtime, stat.st_size)
+    except OSError:
+        key = None
+    cached = _CACHE.get(path)
+    if key and cached and cached[:2] == key:
+        return cached[2]
+    doc = parse(yamlio.read_text(path), path)
+    if key:
+        _CACHE[path] = (key[0], key[1], doc)
+    return doc
