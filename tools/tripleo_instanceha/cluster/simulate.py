@@ -27,6 +27,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from tripleo_instanceha.errors import InstanceHAError, ToolMissingError
 
 PACKAGE = "pacemaker-cli-utils"
+#: Pacemaker's tools live in sbin, which a normal user's PATH on Debian lacks.
+SBIN_DIRS = "/usr/sbin:/sbin"
 #: What the unfenced marker holds; any epoch works, the scheduler only tests presence.
 UNFENCED_STAMP = "1700000000"
 
@@ -36,7 +38,7 @@ class SimulationError(InstanceHAError):
 
 
 def tool(name: str) -> str:
-    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin")
+    path = shutil.which(name) or (SBIN_DIRS and shutil.which(name, path=SBIN_DIRS))
     if not path:
         raise ToolMissingError(name, PACKAGE)
     return path
