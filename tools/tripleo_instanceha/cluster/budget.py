@@ -72,7 +72,7 @@ def agent_defaults(agent: str) -> Tuple[Dict[str, float], str]:
                 if timeout:
                     values["power_timeout"] = float(timeout)
             if values:
-                merged = dict(GENERIC_DEFAULTS)
+                merged = dict(AGENT_DEFAULTS.get(agent, GENERIC_DEFAULTS))
                 merged.update(values)
                 return merged, f"{agent} -o metadata"
         except (OSError, subprocess.SubprocessError, ET.ParseError, ValueError):
