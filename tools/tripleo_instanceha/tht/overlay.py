@@ -5,7 +5,9 @@ identical across the tree, and each release spells some of them differently
 (``EnableInstanceHA``'s description, ``ServiceNetMap``'s) and accepts one HOT
 version only. The release's own Instance HA service template is the
 reference for all of that: our templates take its ``heat_template_version``
-and its definition of every parameter both declare, and our service templates
+and its definition of every parameter both declare (other parameters THT
+defines, such as ``EnableFencing``, take the definition found elsewhere in
+the tree), and our service templates
 also declare the parameters it declares that ours lack (``DefaultPasswords``
 up to Train), because that is what the release's service chain passes. The
 ComputeInstanceHA role is derived again from that release's own Compute role,
@@ -17,7 +19,7 @@ import ast
 import copy
 import os
 import shutil
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -75,21 +77,57 @@ def required_params(tht_dir: str) -> List[str]:
                        f"tree of Queens or later)")
 
 
+def tree_definitions(tht_dir: str, names: Iterable[str]) -> Dict[str, Any]:
+    """The tree's definition of each of `names` it defines (first one found).
+
+    THT's validator keeps every definition of a name identical, so the first
+    is the definition. Only files mentioning a wanted name are parsed.
+    """
+    wanted = set(names)
+    found: Dict[str, Any] = {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for top in ("deployment", "puppet", "docker", "extraconfig", "common"):
+        for dirpath, _dirs, files in os.walk(os.path.join(tht_dir, top)):
+            for name in sorted(files):
+                if not wanted - set(found):
+                    return found
+                if not name.endswith(".yaml") or name.endswith(".j2.yaml"):
+                    continue
+                path = os.path.join(dirpath, name)
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+                if not any(f"\n  {want}:" in text for want in wanted - set(found)):
+                    continue
+                try:
+                    data = yaml.load(text, Loader=loader)  # noqa: S506 - safe loader
+                except yaml.YAMLError:
+                    continue
+                params = data.get("parameters") if isinstance(data, dict) else None
+                for key, definition in (params or {}).items():
+                    if key in wanted and key not in found:
+                        found[key] = definition
+    return found
+
+
 def adapt_template(template: Dict[str, Any], reference: Dict[str, Any],
-                   required: Sequence[str] = ()) -> Dict[str, Any]:
+                   required: Sequence[str] = (),
+                   elsewhere: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Return `template` speaking the reference release's HOT dialect (see module doc).
 
     `required` names the parameters every service template of the release
     must declare; those the template lacks are added with the reference's
-    definition.
+    definition. `elsewhere` holds the tree's definitions of other names.
     """
     adapted = copy.deepcopy(template)
     adapted["heat_template_version"] = reference["heat_template_version"]
     ref_params = reference.get("parameters") or {}
     params = adapted.get("parameters") or {}
+    elsewhere = elsewhere or {}
     for name in list(params):
         if name in ref_params:
             params[name] = copy.deepcopy(ref_params[name])
+        elif name in elsewhere:
+            params[name] = copy.deepcopy(elsewhere[name])
     if _is_service(adapted):
         for name in required:
             if name in ref_params:
@@ -112,17 +150,21 @@ def overlay(tht_dir: str, dest: str, tree: Optional[str] = None) -> str:
         raise OverlayError(f"{tht_dir}: not a tripleo-heat-templates tree (no overcloud.j2.yaml)")
     _ref_rel, reference = reference_service(tht_dir)
     required = required_params(tht_dir)
+    ours = {rel: load_file(os.path.join(tree, rel)) for rel in _our_files(tree)}
+    templates = {rel: data for rel, data in ours.items()
+                 if isinstance(data, dict) and "heat_template_version" in data}
+    declared = {name for data in templates.values() for name in (data.get("parameters") or {})}
+    elsewhere = tree_definitions(tht_dir, declared - set(reference.get("parameters") or {}))
     shutil.copytree(tht_dir, dest, symlinks=True)
-    for rel in _our_files(tree):
-        src = os.path.join(tree, rel)
+    for rel in ours:
         target = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        data = load_file(src)
-        if isinstance(data, dict) and "heat_template_version" in data:
+        if rel in templates:
             with open(target, "w", encoding="utf-8") as handle:
-                handle.write(_dump(adapt_template(data, reference, required)))
+                handle.write(_dump(adapt_template(templates[rel], reference, required,
+                                                  elsewhere)))
         else:
-            shutil.copyfile(src, target)
+            shutil.copyfile(os.path.join(tree, rel), target)
     with open(os.path.join(dest, ROLE_FILE), "w", encoding="utf-8") as handle:
         handle.write(derive_role_file(tht_dir))
     return dest
