@@ -1,0 +1,184 @@
+"""Plan rules on plans built from the real THT releases and their own roles."""
+import pytest
+
+from tests.validate.conftest import RELEASES
+from tests.validate.planbuild import MACS, PlanFiles, fencing
+
+
+def errors(findings):
+    return [f for f in findings if f.is_error]
+
+
+def rules(findings, severity=None):
+    return sorted({f.rule for f in findings if severity is None or f.severity == severity})
+
+
+@pytest.fixture
+def plan18(tmp_path, tht_tree):
+    return PlanFiles(tmp_path, tht_tree("18.0.0"))
+
+
+@pytest.mark.parametrize("version", RELEASES)
+def test_correct_plan_passes_on_every_release(tmp_path, tht_tree, version):
+    findings = PlanFiles(tmp_path, tht_tree(version)).findings()
+    assert findings == []
+
+
+@pytest.mark.parametrize("version", RELEASES)
+def test_missing_pacemaker_remote_caught_on_every_release(tmp_path, tht_tree, version):
+    files = PlanFiles(tmp_path, tht_tree(version))
+    role = files.role("ComputeInstanceHA")
+    role["ServicesDefault"].remove("OS::TripleO::Services::PacemakerRemote")
+    found = errors(files.findings())
+    assert rules(found) == ["iha-role-services"]
+    assert "PacemakerRemote" in found[0].message and found[0].line
+
+
+def test_upstream_train_role_lost_rear(tmp_path, tht_tree):
+    files = PlanFiles(tmp_path, tht_tree("11.6.0"), derived_role=False)
+    found = files.findings()
+    assert rules(found) == ["role-drift"]
+    assert "Rear" in found[0].message and found[0].severity == "warning"
+    assert found[0].file.endswith("roles_data.yaml") and found[0].line
+
+
+def test_no_pacemaker_role_and_small_cluster(plan18):
+    plan18.params["ControllerCount"] = 1
+    found = plan18.findings(select=["pacemaker-role"])
+    assert [(f.severity, f.line is not None) for f in found] == [("warning", True)]
+    plan18.role("Controller")["ServicesDefault"].remove("OS::TripleO::Services::Pacemaker")
+    found = plan18.findings(select=["pacemaker-role"])
+    assert [f.severity for f in found] == ["error"]
+
+
+def test_no_compute_service_in_iha_role(plan18):
+    plan18.role("ComputeInstanceHA")["ServicesDefault"].remove("OS::TripleO::Services::NovaCompute")
+    assert "NovaCompute" in errors(plan18.findings(select=["iha-role-services"]))[0].message
+
+
+def test_fencing_disabled_or_empty(plan18):
+    plan18.fencing = None
+    found = plan18.findings()
+    assert rules(found) == ["fencing-enabled"] and len(found) == 2
+    plan18.fencing = {"EnableFencing": False, "FencingConfig": {"devices": []}}
+    found = plan18.findings()
+    assert {f.file.endswith("fencing.yaml") for f in found} == {True}
+
+
+def test_node_without_device_by_mac(plan18):
+    plan18.fencing = fencing([n for n in MACS if n != "compute-iha-1"])
+    found = errors(plan18.findings())
+    assert rules(found) == ["fencing-coverage"]
+    assert "52:54:00:b0:00:21" in found[0].message
+
+
+def test_unfenced_plain_compute_is_fine(plan18):
+    plan18.fencing = fencing([n for n in MACS if n != "compute-0"])
+    assert plan18.findings() == []
+
+
+def test_agent_puppet_cannot_create_and_no_host_mac(plan18):
+    devices = plan18.fencing["FencingConfig"]["devices"]
+    devices.append({"agent": "fence_foo", "host_mac": MACS["compute-0"], "params": {}})
+    devices.append({"agent": "fence_ipmilan", "params": {"ipaddr": "192.0.2.9"}})
+    found = plan18.findings(select=["fencing-config"])
+    assert [(f.severity, "fence_foo" in f.message) for f in found] == [
+        ("error", True), ("warning", False)]
+
+
+def test_agent_parameter_unknown_to_the_agent(plan18):
+    plan18.fencing["FencingConfig"]["devices"][0]["params"]["ipadress"] = "192.0.2.1"
+    found = plan18.findings(select=["fencing-config"])
+    assert len(found) == 1 and "ipadress" in found[0].message
+    assert "not-a-real-password" not in found[0].message
+
+
+def test_malformed_and_gapped_levels(plan18):
+    devices = plan18.fencing["FencingConfig"]["devices"]
+    plan18.fencing["FencingConfig"]["devices"] = {"level1": devices, "lvl2": []}
+    found = plan18.findings(select=["fencing-config"])
+    assert [f.severity for f in found] == ["error"] and "lvl2" in found[0].message
+    plan18.fencing["FencingConfig"]["devices"] = {"level1": devices, "level3": devices[:1]}
+    found = plan18.findings(select=["fencing-config"])
+    assert [f.severity for f in found] == ["warning"]
+
+
+def test_duplicate_device_for_a_host(plan18):
+    devices = plan18.fencing["FencingConfig"]["devices"]
+    devices.append(dict(devices[0]))
+    found = plan18.findings(select=["fencing-config"])
+    assert len(found) == 1 and "only one device per agent per host" in found[0].message
+
+
+def test_iha_compute_without_power_device_at_level1(plan18):
+    devices = plan18.fencing["FencingConfig"]["devices"]
+    xvm = {"agent": "fence_xvm", "host_mac": MACS["compute-iha-0"],
+           "params": {"port": "compute-iha-0"}}
+    power = [d for d in devices if d["host_mac"] == MACS["compute-iha-0"]]
+    rest = [d for d in devices if d["host_mac"] != MACS["compute-iha-0"]]
+    plan18.fencing["FencingConfig"]["devices"] = {"level1": rest + [xvm], "level2": power}
+    found = errors(plan18.findings(select=["fencing-coverage"]))
+    assert len(found) == 1 and "no power fence device at level 1" in found[0].message
+
+
+def test_startup_delay_excludes_instance_ha(plan18):
+    plan18.params["NovaComputeStartupDelay"] = 30
+    found = plan18.findings()
+    assert rules(found) == ["startup-delay"] and found[0].line
+    plan18.params["NovaComputeStartupDelay"] = 0
+    plan18.params["ComputeInstanceHAParameters"] = {"NovaComputeStartupDelay": 60}
+    assert rules(plan18.findings()) == ["startup-delay"]
+
+
+def test_shared_storage_mismatch(plan18):
+    plan18.params["NovaEnableRbdBackend"] = True
+    found = plan18.findings()
+    assert rules(found, "warning") == ["shared-storage"] and "InvalidSharedStorage" in \
+        found[0].message
+    plan18.params["InstanceHANoSharedStorage"] = False
+    assert plan18.findings() == []
+    del plan18.params["NovaEnableRbdBackend"]
+    assert rules(plan18.findings()) == ["shared-storage"]
+
+
+def test_node_names(plan18):
+    plan18.params["ComputeInstanceHAHostnameFormat"] = "%stackname%_iha_%index%"
+    found = plan18.findings(select=["node-names"])
+    assert len(found) == 2 and "RFC 1123" in found[0].message
+    plan18.params["ComputeInstanceHAHostnameFormat"] = "OVERCLOUD-controller-%index%"
+    found = plan18.findings(select=["node-names"])
+    assert len(found) == 2 and "lower-cased" in found[0].message
+
+
+def test_param_types(plan18):
+    plan18.fencing["EnableFencing"] = [True]
+    plan18.params["ComputeInstanceHACount"] = "two"
+    plan18.params["InstanceHAKeystonePassword"] = {"secret": "hunter2"}
+    found = plan18.findings(select=["param-types"])
+    assert len(found) == 3
+    assert not any("hunter2" in f.message for f in found)
+
+
+def test_instance_ha_switch_consistency(plan18):
+    plan18.params["EnableInstanceHA"] = False
+    assert "EnableInstanceHA is not true" in errors(plan18.findings())[0].message
+    plan18.params["EnableInstanceHA"] = True
+    plan18.env_files = plan18.env_files[:1]  # forgot environments/instance-ha.yaml
+    found = errors(plan18.findings())
+    assert rules(found) == ["iha-enabled"] and "OS::Heat::None" in found[0].message
+
+
+def test_registry_path_missing(plan18, tmp_path):
+    env = tmp_path / "extra.yaml"
+    env.write_text("resource_registry:\n  OS::TripleO::Services::Foo: ./nope/foo.yaml\n")
+    plan18.extra_envs.append(str(env))
+    found = plan18.findings(select=["registry-paths"])
+    assert len(found) == 1 and found[0].line == 2 and found[0].file == str(env)
+
+
+def test_instance_ha_off_is_one_warning(plan18):
+    plan18.params["EnableInstanceHA"] = False
+    plan18.roles = [r for r in plan18.roles if r["name"] != "ComputeInstanceHA"]
+    plan18.params.pop("ComputeInstanceHACount")
+    found = plan18.findings()
+    assert [(f.rule, f.severity) for f in found] == [("iha-enabled", "warning")]
