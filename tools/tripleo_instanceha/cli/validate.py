@@ -86,9 +86,7 @@ class Validate(InstanceHACommand):
         if plan is not None:
             outcome.findings += api.validate_plan(plan, args.templates, args.env_files, engine)
             outcome.checked.append("plan")
-            from tripleo_instanceha.validate.context import PlanContext
-            if PlanContext(plan).iha_requested and plan.iha_computes:
-                outcome.budget, outcome.budget_note = api.recovery_budget(plan)
+            outcome.budget, outcome.budget_note = api.recovery_budget(plan, outcome.findings)
         if engine:
             outcome.checked.append("heat engine")
         return ValidateResult(outcome, args.strict)

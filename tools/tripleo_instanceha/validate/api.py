@@ -70,8 +70,23 @@ class Outcome:
         return [f for f in self.findings if not f.is_error]
 
 
-def recovery_budget(plan) -> tuple:
-    """(budget, note): the time from a compute failure to its VMs rebuilding."""
+#: Findings after which the plan's nodes or parameters are too broken for a budget.
+_NO_BUDGET_RULES = ("param-types", "plan", "iha-enabled", "iha-role-services")
+
+
+def recovery_budget(plan, findings: Sequence[Finding] = ()) -> tuple:
+    """(budget, note): the time from a compute failure to its VMs rebuilding.
+
+    Only for a plan with Instance HA computes whose parameters are sound: a
+    budget computed from a wrong type or a half-enabled plan would mislead.
+    """
+    if any(f.is_error and f.rule in _NO_BUDGET_RULES for f in findings):
+        return None, "recovery budget not computed: fix the errors above first"
+    try:
+        if not PlanContext(plan).iha_requested or not plan.iha_computes:
+            return None, None
+    except Exception:  # noqa: BLE001 - reported by the plan rules already
+        return None, None
     try:
         from tripleo_instanceha.cluster.budget import budget
     except ImportError:

@@ -17,7 +17,7 @@ from tripleo_instanceha.validate.findings import Finding, error
 ID = "param-types"
 KIND = "plan"
 DESCRIPTION = "Instance HA, fencing, storage and role-count parameters have Heat's types"
-FIX = "give the value the parameter's type (boolean, number, mapping or string)"
+FIX = "give the value the parameter's type (boolean, number, JSON/mapping or string)"
 
 _BOOLEANS = ("true", "false", "t", "f", "yes", "no", "y", "n", "on", "off", "1", "0")
 
@@ -26,7 +26,7 @@ TYPES = {
     "NovaEnableRbdBackend": "boolean", "NovaNfsEnabled": "boolean",
     P.STARTUP_DELAY: "number", "InstanceHAEvacuateDelay": "number",
     "InstanceHARemoteMonitorInterval": "number", "InstanceHARemoteReconnectInterval": "number",
-    P.FENCING_CONFIG: "json", "HostnameMap": "json",
+    P.FENCING_CONFIG: "json", "HostnameMap": "mapping",
     "InstanceHAKeystoneUser": "string", "InstanceHAKeystoneProject": "string",
     "InstanceHAKeystonePassword": "string",
 }
@@ -60,6 +60,15 @@ def problem(kind: str, value: Any) -> Optional[str]:
             except ValueError:
                 return "is a string but not JSON"
         return "is not a mapping"
+    if kind == "mapping":  # json in Heat, but THT reads it as a map (map_merge, .get)
+        if isinstance(value, dict):
+            return None
+        if isinstance(value, str):
+            try:
+                return None if isinstance(json.loads(value), dict) else "is not a mapping"
+            except ValueError:
+                return "is a string but not JSON"
+        return "is not a mapping"
     if kind == "string":
         return None if isinstance(value, (str, int, float)) and not isinstance(value, bool) \
             else "is not a string"
@@ -76,8 +85,8 @@ def expected_types(ctx: PlanContext) -> dict:
     for role in ctx.plan.roles:
         types[f"{role.name}Count"] = "number"
         types[f"{role.name}HostnameFormat"] = "string"
-        types[f"{role.name}Parameters"] = "json"
-        types[f"{role.name}SchedulerHints"] = "json"
+        types[f"{role.name}Parameters"] = "mapping"
+        types[f"{role.name}SchedulerHints"] = "mapping"
     return types
 
 

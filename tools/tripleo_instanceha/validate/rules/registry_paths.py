@@ -18,7 +18,25 @@ DESCRIPTION = "resource_registry entries of the environments point at files that
 FIX = "correct the path; it is relative to the environment file that names it"
 
 
+def _odd_values(ctx: PlanContext) -> Iterator[Finding]:
+    """Registry values that are neither a path nor a type (Heat refuses the environment)."""
+    for source in ctx.plan.environment.files:
+        if os.path.basename(source).startswith("overcloud-resource-registry"):
+            continue
+        doc = ctx._doc(source)
+        registry = doc.data.get("resource_registry") if doc and isinstance(doc.data, dict) \
+            else None
+        if not isinstance(registry, dict):
+            continue
+        for rtype, value in registry.items():
+            if rtype != "resources" and not isinstance(value, str):
+                yield error(ID, f"{rtype} maps to {value!r}, which is neither a template path "
+                            "nor a resource type", source, doc.line("resource_registry", rtype),
+                            FIX)
+
+
 def check(ctx: PlanContext) -> Iterator[Finding]:
+    yield from _odd_values(ctx)
     env = ctx.plan.environment
     for rtype, target in sorted(env.resource_registry.items()):
         if not os.path.isabs(target) or not target.endswith((".yaml", ".yml", ".template")):
