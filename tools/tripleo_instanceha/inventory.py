@@ -11,6 +11,7 @@ are recorded as problems because a BMC password given twice is ambiguous.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -105,41 +106,38 @@ def normalise_driver(pm_type: Any) -> Any:
     return _DRIVER_ALIASES.get(driver, driver)
 
 
-def _lookup(raw: Dict[str, Any], key: str) -> Any:
-    """A key at the top level of the entry, else in its ironic-style ``driver_info``."""
-    if key in raw:
-        return raw[key]
-    info = raw.get("driver_info")
-    if isinstance(info, dict):
-        return info.get(key)
-    return None
+@functools.lru_cache(maxsize=None)
+def _candidates(prefixes: Tuple[str, ...], use_pm: bool) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """Per normalised field, the keys that may hold it, in precedence order."""
+    return tuple(
+        (name, ((pm_key,) if use_pm else ())
+         + tuple(f"{prefix}_{suffix}" for prefix in prefixes for suffix in suffixes))
+        for name, (pm_key, suffixes) in _BMC_FIELDS.items())
 
 
 def bmc_fields(raw: Dict[str, Any], driver: Any, prefixes: Optional[Tuple[str, ...]] = None
                ) -> Dict[str, Any]:
-    """The node's BMC fields: ``pm_*`` keys first, then the driver's driver_info keys.
+    """The node's BMC fields: ``pm_*`` keys first, then the driver's driver_info keys
+    (at the top level of the entry or in its ironic-style ``driver_info`` mapping).
 
     `prefixes` picks another protocol's keys (e.g. ``("redfish",)`` for the
     Redfish path of an iDRAC that also has ``drac_*`` keys).
     """
+    use_pm = prefixes is None
     if prefixes is None:
         prefixes = DRIVER_PREFIXES.get(driver, ()) if isinstance(driver, str) else ()
-        use_pm = True
-    else:
-        use_pm = False
+    info = raw.get("driver_info")
+    if not isinstance(info, dict):
+        info = None
     bmc: Dict[str, Any] = {}
-    for name, (pm_key, suffixes) in _BMC_FIELDS.items():
-        value = _lookup(raw, pm_key) if use_pm else None
-        if value is None:
-            for prefix in prefixes:
-                for suffix in suffixes:
-                    value = _lookup(raw, f"{prefix}_{suffix}")
-                    if value is not None:
-                        break
-                if value is not None:
-                    break
-        if value is not None:
-            bmc[name] = value
+    for name, keys in _candidates(prefixes, use_pm):
+        for key in keys:
+            value = raw.get(key)
+            if value is None and info is not None:
+                value = info.get(key)
+            if value is not None:
+                bmc[name] = value
+                break
     return bmc
 
 

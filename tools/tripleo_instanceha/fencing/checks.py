@@ -7,6 +7,7 @@ password: only names, addresses, MACs and ports are quoted.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from tripleo_instanceha.errors import Problem
@@ -16,6 +17,7 @@ from tripleo_instanceha.plan.nodes import Node
 
 SUPPORTED = ", ".join(sorted(D.DRIVER_PROTOCOLS))
 _QUOTE_MAX = 60
+_BREAKS = re.compile("[\n\r\0]")
 
 
 def quote(value: Any) -> str:
@@ -239,7 +241,7 @@ def _check_bmc(node: Node, protocol: str, bmc: Dict[str, Any], out: Collector,
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             out.node(node, key, f"must be text, not {type_name(value)}",
                      f"write {key} as a quoted string")
-        elif isinstance(value, str) and any(c in value for c in "\n\r\0"):
+        elif isinstance(value, str) and _BREAKS.search(value):
             out.node(node, key, "contains a line break or NUL character",
                      f"write {key} on one line")
     verify = bmc.get("verify_ca")

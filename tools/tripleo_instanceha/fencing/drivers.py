@@ -8,6 +8,7 @@ speak both IPMI-over-LAN and Redfish; which one is used is an option.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -58,8 +59,6 @@ REQUIRED_FIELDS = {
     "kubevirt": (("vm_name", "pm_vm_name"),),
 }
 
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class Options:
@@ -97,17 +96,24 @@ class Address:
         return f"[{self.host}]" if self.is_ipv6 else self.host
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
+_HOSTNAME = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?",
+                       re.IGNORECASE)
+_DIGITS_AND_DOTS = re.compile(r"[0-9.]+")
+
+
 def valid_host(host: str) -> bool:
     """An IPv4/IPv6 address or an RFC 1123 host name (digits-only names must be IPv4)."""
-    try:
-        ipaddress.ip_address(host)
+    if _IPV4.fullmatch(host):
         return True
-    except ValueError:
-        pass
-    if len(host) > 253 or re.fullmatch(r"[0-9.]+", host):
-        return False
-    labels = host.rstrip(".").split(".")
-    return all(_HOST_LABEL.match(label) for label in labels)
+    if ":" in host:
+        try:
+            return ipaddress.ip_address(host).version == 6
+        except ValueError:
+            return False
+    return (len(host) <= 253 and not _DIGITS_AND_DOTS.fullmatch(host)
+            and _HOSTNAME.fullmatch(host) is not None)
 
 
 def parse_address(value: Any) -> Optional[Address]:
@@ -115,6 +121,11 @@ def parse_address(value: Any) -> Optional[Address]:
     'https://bmc/redfish' -> Address; None if it is none of these."""
     if isinstance(value, bool) or not isinstance(value, str):
         return None
+    return _parse_address(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_address(value: str) -> Optional[Address]:
     text = value.strip()
     if not text or any(c.isspace() for c in text):
         return None
@@ -205,13 +216,20 @@ def level_protocol(level: str, driver: Any, options: Options) -> Optional[str]:
     return level if level in protocols_for(driver) else None
 
 
-def node_levels(driver: Any, options: Options) -> List[Tuple[int, str, Optional[str]]]:
+def node_levels(driver: Any, options: Options) -> Tuple[Tuple[int, str, Optional[str]], ...]:
     """(level number, level kind, protocol) per --levels entry for this driver.
 
     The protocol is None when the node's BMC does not offer that kind, or when
     an earlier level already uses the same agent (puppet-tripleo creates one
     device per agent and host, so a repeat would collide).
     """
+    if not isinstance(driver, str):
+        return ()
+    return _node_levels(driver, options)
+
+
+@functools.lru_cache(maxsize=None)
+def _node_levels(driver: str, options: Options) -> Tuple[Tuple[int, str, Optional[str]], ...]:
     used: List[str] = []
     result = []
     for number, level in enumerate(options.levels, start=1):
@@ -221,7 +239,7 @@ def node_levels(driver: Any, options: Options) -> List[Tuple[int, str, Optional[
         elif protocol is not None:
             used.append(protocol)
         result.append((number, level, protocol))
-    return result
+    return tuple(result)
 
 
 def bmc_for(node: Node, protocol: str) -> Dict[str, Any]:
