@@ -1,0 +1,123 @@
+"""Our tree laid onto four real THT releases, judged by THT's tools and Heat's engine.
+
+For each of Queens (8.4.1), Train (11.6.0), Wallaby (14.3.0) and 18.0.0:
+render with THT's process-templates.py for Controller + ComputeInstanceHA +
+plain Compute, run THT's yaml-validate.py over the whole tree, and validate
+the whole composed overcloud with our environment in Heat's engine.
+"""
+import os
+import shutil
+
+import pytest
+import yaml
+
+from tripleo_instanceha import heat_engine, tht
+from tripleo_instanceha.plan import parameters as P
+from tripleo_instanceha.tht.overlay import reference_service
+
+from .conftest import DEPLOY_PARAMETERS, VERSIONS, overcloud_envs
+
+IHA = P.SERVICE_COMPUTE_IHA
+REMOTE = P.SERVICE_PACEMAKER_REMOTE
+
+
+def load(path):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def role_services(tree, role):
+    """The services THT's rendered registry gives a role (its <Role>Services default)."""
+    registry = load(os.path.join(tree, "overcloud-resource-registry-puppet.yaml"))
+    return registry["parameter_defaults"][f"{role}Services"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_rendered_role_stack_has_both_services_only_on_the_instance_ha_role(rendered, version):
+    tree = rendered(version)
+    registry = load(os.path.join(tree, "overcloud-resource-registry-puppet.yaml"))
+    assert registry["resource_registry"]["OS::TripleO::ComputeInstanceHA"] == \
+        "puppet/computeinstanceha-role.yaml"
+    assert os.path.isfile(os.path.join(tree, "puppet", "computeinstanceha-role.yaml"))
+    iha = role_services(tree, "ComputeInstanceHA")
+    assert IHA in iha and REMOTE in iha
+    plain = role_services(tree, "Compute")
+    assert IHA not in plain and REMOTE not in plain
+    # Nothing of the release's Compute role is lost (upstream's copy lost Rear).
+    assert set(plain) <= set(iha)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_overlay_speaks_the_releases_dialect(rendered, version):
+    tree = rendered(version)
+    ours = load(os.path.join(tree, "deployment/pacemaker/compute-instanceha-baremetal-puppet.yaml"))
+    _rel, reference = reference_service(tht.fetch(version))
+    assert ours["heat_template_version"] == reference["heat_template_version"]
+    assert ours["parameters"][P.ENABLE] == reference["parameters"][P.ENABLE]
+    # Up to Train the service chain passes DefaultPasswords to every service.
+    assert ("DefaultPasswords" in ours["parameters"]) == (version in ("8.4.1", "11.6.0"))
+    assert set(P.TUNABLES) <= set(ours["parameters"])
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_thts_yaml_validate_passes_on_the_overlaid_tree(rendered, version):
+    run = tht.yaml_validate(rendered(version))
+    assert run.ok, run.output[-3000:]
+    assert "Validation successful" in run.output
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_heat_validates_the_composed_overcloud_with_our_env(rendered, heat_offline, version):
+    tree = rendered(version)
+    envs = overcloud_envs(tree, os.path.join(tree, "environments", "instance-ha.yaml"))
+    errors = heat_engine.validate_overcloud(tree, envs, env=DEPLOY_PARAMETERS)
+    assert errors == [], [str(e) for e in errors]
+
+
+@pytest.mark.parametrize("version", ["11.6.0"])
+def test_heat_validates_the_pre_train_alias_path(rendered, heat_offline, version, tmp_path):
+    """Environments written for puppet/services/pacemaker/compute-instanceha.yaml keep working."""
+    tree = rendered(version)
+    env = os.path.join(tree, "environments", "instance-ha-alias.yaml")
+    with open(env, "w", encoding="utf-8") as handle:
+        yaml.safe_dump({"resource_registry": {
+            IHA: "../puppet/services/pacemaker/compute-instanceha.yaml"},
+            "parameter_defaults": {P.ENABLE: True}}, handle)
+    try:
+        errors = heat_engine.validate_overcloud(tree, overcloud_envs(tree, env),
+                                                env=DEPLOY_PARAMETERS)
+    finally:
+        os.unlink(env)
+    assert errors == [], [str(e) for e in errors]
+
+
+def test_a_wrong_registry_path_fails_the_composed_overcloud(rendered, heat_offline):
+    """Mutation: the env file pointing at a template that is not there."""
+    tree = rendered("18.0.0")
+    env = os.path.join(tree, "environments", "instance-ha-broken.yaml")
+    with open(os.path.join(tree, "environments", "instance-ha.yaml"), encoding="utf-8") as src:
+        text = src.read().replace("compute-instanceha-baremetal-puppet.yaml",
+                                  "compute-instanceha-baremetal.yaml")
+    with open(env, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    try:
+        errors = heat_engine.validate_overcloud(tree, overcloud_envs(tree, env),
+                                                env=DEPLOY_PARAMETERS)
+    finally:
+        os.unlink(env)
+    assert errors and "compute-instanceha-baremetal.yaml" in errors[0].message
+
+
+def test_a_drifted_shared_parameter_fails_thts_validator(rendered, tmp_path):
+    """Mutation: our EnableInstanceHA differing from the release's definitions."""
+    tree = str(tmp_path / "tree")
+    shutil.copytree(os.path.join(rendered("18.0.0")), tree, symlinks=True,
+                    ignore=shutil.ignore_patterns("releasenotes", "roles", "network*", "ci"))
+    path = os.path.join(tree, "deployment/pacemaker/compute-instanceha-baremetal-puppet.yaml")
+    template = load(path)
+    template["parameters"][P.ENABLE]["description"] = "Turns Instance HA on."
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(template, handle)
+    run = tht.yaml_validate(tree, paths=["./deployment"])
+    assert not run.ok
+    assert 'Mismatched parameter definitions found for "EnableInstanceHA"' in run.output
