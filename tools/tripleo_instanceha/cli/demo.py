@@ -35,5 +35,6 @@ class Demo(InstanceHACommand):
         request = pipeline.Request(
             templates=templates, nodes_file=nodes, output_dir=args.output_dir,
             env_files=[os.path.join(EXAMPLE_DIR, "instance-ha-params.yaml")], settings=settings,
-            force=args.force, heat_check=args.heat_check)
+            force=args.force, heat_check=args.heat_check, scenarios=args.scenarios,
+            rehearse=args.rehearse)
         return PrepareResult(pipeline.run(request), release, TITLE.format(nodes=nodes))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from tripleo_instanceha.cli.base import InstanceHACommand
+from tripleo_instanceha.cluster.scenarios import SCENARIOS
 from tripleo_instanceha.errors import InputError
 from tripleo_instanceha.prepare import envs, pipeline
 from tripleo_instanceha.prepare.report import PrepareResult
@@ -20,6 +21,13 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="overwrite files in the output directory that were edited or not "
                              "written by prepare")
+    parser.add_argument("--scenario", dest="scenarios", action="append", default=[],
+                        choices=sorted(SCENARIOS), metavar="NAME",
+                        help="rehearse only this failure scenario (repeatable; default: all): "
+                             + ", ".join(SCENARIOS))
+    parser.add_argument("--skip-rehearsal", dest="rehearse", action="store_false",
+                        help="do not replay failures with crm_simulate (for plans of hundreds "
+                             "of nodes, where one replay takes minutes)")
     parser.add_argument("--skip-heat-check", dest="heat_check", action="store_false",
                         help="do not render the release and validate the composed overcloud "
                              "with the Heat engine")
@@ -69,5 +77,6 @@ class Prepare(InstanceHACommand):
                                    output_dir=args.output_dir, roles_file=args.roles_file,
                                    env_files=list(args.env_files), settings=settings,
                                    force=args.force, stack_name=args.stack,
-                                   heat_check=args.heat_check)
+                                   heat_check=args.heat_check, scenarios=args.scenarios,
+                                   rehearse=args.rehearse)
         return PrepareResult(pipeline.run(request), release)

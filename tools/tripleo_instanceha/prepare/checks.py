@@ -156,6 +156,8 @@ class Rehearsal:
             failed = f" [{', '.join(scenario.failed)}]" if scenario.failed else ""
             out.append(f"  {'PASS' if scenario.ok else 'FAIL'} {scenario.name}: "
                        f"{scenario.title}{failed}")
+            out.extend(f"    failed: {step.name}" + (f" -- {step.detail}" if step.detail else "")
+                       for step in scenario.steps if not step.ok)
         return out
 
     def to_dict(self) -> dict:
@@ -164,7 +166,7 @@ class Rehearsal:
         return data
 
 
-def rehearse(plan) -> Rehearsal:
+def rehearse(plan, names: Sequence[str] = ()) -> Rehearsal:
     """Build the cluster the plan deploys and replay every failure scenario on it."""
     from tripleo_instanceha.cli.rehearse import RehearsalReport
     from tripleo_instanceha.cluster.budget import budget
@@ -175,7 +177,14 @@ def rehearse(plan) -> Rehearsal:
                           or 60))
     with tempfile.TemporaryDirectory(prefix="tripleo-instanceha-rehearse-") as workdir:
         scenarios = Scenarios(cluster, workdir, reconnect)
-        results = scenarios.run(list(SCENARIOS))
+        results = scenarios.run(list(names) or list(SCENARIOS))
         report = RehearsalReport(cluster, scenarios.findings, results, budget(plan, cluster),
                                  None)
     return Rehearsal(report)
+
+
+def recovery_budget(plan) -> Any:
+    """The recovery budget alone (when the rehearsal is skipped)."""
+    from tripleo_instanceha.cluster.budget import budget
+    from tripleo_instanceha.cluster.model import ClusterModel
+    return budget(plan, ClusterModel.from_plan(plan))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
@@ -42,6 +43,9 @@ class Request:
     force: bool = False
     stack_name: str = "overcloud"
     heat_check: bool = True
+    rehearse: bool = True
+    #: Rehearsal scenarios to replay (empty: all of them).
+    scenarios: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -107,18 +111,25 @@ def _stage(staging: str, files: Dict[str, str]) -> None:
 def _commit(output_dir: str, files: Dict[str, str], outcome: Outcome) -> None:
     os.makedirs(output_dir, exist_ok=True)
     for name, text in sorted(files.items()):
-        path = os.path.join(output_dir, name)
-        if os.path.isfile(path) and not os.path.islink(path):
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                if handle.read() == text:
-                    outcome.unchanged.append(name)
-                    continue
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        if os.path.islink(path):
-            os.unlink(path)
-        atomic_write(path, text, 0o600 if name in SECRET_FILES else 0o644)
-        outcome.written.append(name)
-    atomic_write(os.path.join(output_dir, manifest.MANIFEST), manifest.render(files), 0o644)
+        if _write_if_changed(os.path.join(output_dir, name), text,
+                             0o600 if name in SECRET_FILES else 0o644):
+            outcome.written.append(name)
+        else:
+            outcome.unchanged.append(name)
+    _write_if_changed(os.path.join(output_dir, manifest.MANIFEST), manifest.render(files), 0o644)
+
+
+def _write_if_changed(path: str, text: str, mode: int) -> bool:
+    """Leave identical files alone (no new mtime, no spurious diff); True when written."""
+    if os.path.isfile(path) and not os.path.islink(path):
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            if handle.read() == text and stat.S_IMODE(os.stat(path).st_mode) == mode:
+                return False
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.islink(path):
+        os.unlink(path)
+    atomic_write(path, text, mode)
+    return True
 
 
 def _unstaged(finding: Any, staging: str, output_dir: str) -> Any:
@@ -177,11 +188,14 @@ def run(req: Request) -> Outcome:
         if checks.has_errors(outcome.findings):
             outcome.stopped = "validate found errors"
             return outcome
-        outcome.rehearsal = checks.rehearse(plan)
-        outcome.budget = outcome.rehearsal.report.budget
-        if not outcome.rehearsal.ok:
-            outcome.stopped = "the rehearsal failed"
-            return outcome
+        if req.rehearse:
+            outcome.rehearsal = checks.rehearse(plan, req.scenarios)
+            outcome.budget = outcome.rehearsal.report.budget
+            if not outcome.rehearsal.ok:
+                outcome.stopped = "the rehearsal failed"
+                return outcome
+        else:
+            outcome.budget = checks.recovery_budget(plan)
         if req.heat_check:
             outcome.heat = checks.heat_check(req.templates, stage(ROLES), env_chain)
             if not outcome.heat.ok:

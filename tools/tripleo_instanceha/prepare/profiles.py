@@ -61,16 +61,9 @@ def profile_counts(nodes: List[Node]) -> Counter:
 
 
 def role_for_profile(profile: str, roles: List[Role], iha_profiles_present: bool) -> Optional[Role]:
-    """The role a profile selects: exact role name first, then the stock flavor names."""
-    key = normalise(profile)
-    exact = next((r for r in roles if normalise(r.name) == key), None)
-    if exact:
-        return exact
-    if profile in CONTROL_PROFILES:
-        return next((r for r in roles if r.is_cluster_member), None)
+    """The role a profile selects: `compute` by the rule below, else the role of that name,
+    else the role the stock flavor names stand for."""
     iha_role = next((r for r in roles if r.is_instance_ha), None)
-    if profile in IHA_PROFILES:
-        return iha_role
     if profile == COMPUTE_PROFILE:
         plain = next((r for r in roles if is_plain_compute(r)), None)
         # Plain `compute` nodes stay plain only when the inventory marks the
@@ -78,6 +71,14 @@ def role_for_profile(profile: str, roles: List[Role], iha_profiles_present: bool
         if plain and (iha_profiles_present or iha_role is None):
             return plain
         return iha_role or plain
+    key = normalise(profile)
+    exact = next((r for r in roles if normalise(r.name) == key), None)
+    if exact:
+        return exact
+    if profile in CONTROL_PROFILES:
+        return next((r for r in roles if r.is_cluster_member), None)
+    if profile in IHA_PROFILES:
+        return iha_role
     if profile in STORAGE_PROFILES:
         return next((r for r in roles if r.name == STORAGE_PROFILES[profile]), None)
     return None
