@@ -89,7 +89,9 @@ BROKEN = {
     "empty.json": "",
     "bad.json": '{"nodes": [{"name": "a",}]}',
     "latin1.yaml": "nodes:\n  - name: caf\xe9\n".encode("latin-1"),
-    "bomb.yaml": "a: &a [x, x, x, x, x, x, x, x, x, x]\nc: [" + ", ".join(["*a"] * 150) + "]\n",
+    "bomb.yaml": "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    + "nodes: [*i]\n",
     "types.json": json.dumps({"nodes": [{"name": "n", "pm_type": "ipmi", "pm_addr": ["x"],
                                          "pm_user": 1, "pm_password": "Hidden-Pw-9",
                                          "pm_port": "six"}]}),
@@ -146,3 +148,25 @@ def test_openstack_plugin_shares_the_implementation(tmp_path):
                  str(tmp_path / "x.yaml"), tool=OSC)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "node #0: pm_type: driver 'wol'" in result.stderr
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("dir", "is a directory"), ("missing/f.yaml", "its directory does not exist"),
+    ("inv.json", "is the inventory itself"),
+])
+def test_unusable_outputs_are_refused(tmp_path, target, expected):
+    (tmp_path / "dir").mkdir()
+    inventory = tmp_path / "inv.json"
+    inventory.write_text(open(EXAMPLE).read())
+    result = run("fencing", "generate", str(inventory), "-o", str(tmp_path / target))
+    assert result.returncode == 2 and expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(inventory.read_text())["nodes"]
+
+
+def test_control_characters_in_names_are_escaped(tmp_path):
+    inventory = tmp_path / "inv.json"
+    inventory.write_text(json.dumps([{"name": "bad\u001b[31mname\ud800", "pm_type": "fake"}]))
+    result = run("fencing", "generate", str(inventory), "-o", str(tmp_path / "f.yaml"))
+    assert result.returncode == 2 and "\\x1b" in result.stderr
+    assert "\x1b" not in result.stderr and "Traceback" not in result.stderr

@@ -153,3 +153,27 @@ def test_wrong_types_never_crash_the_reader(tmp_path):
     inventory = read_inventory(write(tmp_path, "w.json", json.dumps(nodes)))
     assert len(inventory.nodes) == 1 and len(inventory.problems) == 1
     assert inventory.nodes[0].name is None and inventory.nodes[0].ports == []
+
+
+def test_yaml_keeps_values_yaml_1_1_would_turn_into_numbers(tmp_path):
+    path = write(tmp_path, "n.yaml", "- name: a\n  pm_type: ipmi\n  pm_addr: 192.0.2.1\n"
+                                     "  pm_user: admin\n  pm_password: 0123\n  pm_port: 623\n"
+                                     "  ports: [{address: 52:54:00:12:34:56}]\n"
+                                     "  cpu: 1.50\n")
+    [node] = load_inventory(path)
+    assert node.bmc["password"] == "0123" and node.bmc["port"] == 623
+    assert node.host_mac == "52:54:00:12:34:56" and node.raw["cpu"] == "1.50"
+
+
+def test_merge_keys_on_every_node_are_not_an_alias_bomb(tmp_path):
+    text = "defaults: &d {pm_type: ipmi, pm_user: admin, pm_password: x}\nnodes:\n" + "".join(
+        f"  - <<: *d\n    name: n{i}\n    pm_addr: 10.0.{i // 256}.{i % 256}\n"
+        for i in range(500))
+    nodes = load_inventory(write(tmp_path, "m.yaml", text))
+    assert len(nodes) == 500 and nodes[499].bmc["username"] == "admin"
+
+
+def test_json_without_extension_is_read_as_json(tmp_path):
+    text = '{\n\t"nodes": [{"name": "a", "pm_type": "ipmi", "pm_password": "t\\u00e9"}]\n}'
+    [node] = load_inventory(write(tmp_path, "instackenv", text))
+    assert node.bmc["password"] == "t\u00e9"

@@ -196,12 +196,54 @@ class _LineDict(dict):
     line: Optional[int] = None
 
 
+#: How many YAML nodes aliases may add in total. Merge keys (``<<: *defaults``)
+#: on every node of a large inventory stay far below; a "billion laughs"
+#: document passes it within a few levels.
+MAX_ALIAS_EXPANSION = 1_000_000
+_NUMBER_PREFIXES = ("0", "+0", "-0")
+
+
 class _InventoryLoader(yamlio._GuardedLoader):
-    """The guarded loader, recording duplicate keys and each mapping's line."""
+    """SafeLoader for inventories.
+
+    Why not the plain guarded loader: operators write ``<<: *defaults`` on
+    every node, which a fixed alias count would refuse, so aliases are judged
+    by how much they expand instead. Duplicate keys and each mapping's line
+    are recorded. Scalars YAML 1.1 would silently turn into other numbers are
+    kept as written: an unquoted MAC such as 52:54:00:12:34:56 (base-60
+    integer), a password such as 0123 (octal) or 1.50 (float).
+    """
 
     def __init__(self, stream):
         super().__init__(stream)
         self.duplicates: List[Tuple[str, int]] = []
+        self._expanded = 0
+        self._sizes: Dict[int, int] = {}
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None:
+                self._expanded += self._size(target)
+                if self._expanded > MAX_ALIAS_EXPANSION:
+                    raise yaml.composer.ComposerError(
+                        None, None, f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION} "
+                        "nodes; refusing a document built to exhaust memory", event.start_mark)
+        return yaml.composer.Composer.compose_node(self, parent, index)
+
+    def _size(self, node) -> int:
+        key = id(node)
+        if key not in self._sizes:
+            self._sizes[key] = 1  # a node reached again while counting itself
+            if isinstance(node, yaml.SequenceNode):
+                size = 1 + sum(self._size(item) for item in node.value)
+            elif isinstance(node, yaml.MappingNode):
+                size = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
+            else:
+                size = 1
+            self._sizes[key] = size
+        return self._sizes[key]
 
     def construct_mapping(self, node, deep=False):
         seen = set()
@@ -214,8 +256,21 @@ class _InventoryLoader(yamlio._GuardedLoader):
         mapping.line = node.start_mark.line + 1
         return mapping
 
+    def construct_literal_int(self, node):
+        text = node.value
+        if ":" in text or "_" in text or (text.startswith(_NUMBER_PREFIXES)
+                                          and text.lstrip("+-") != "0"):
+            return self.construct_scalar(node)
+        return self.construct_yaml_int(node)
+
+    def construct_literal_float(self, node):
+        return self.construct_scalar(node)
+
 
 _InventoryLoader.add_constructor("tag:yaml.org,2002:map", _InventoryLoader.construct_mapping)
+_InventoryLoader.add_constructor("tag:yaml.org,2002:int", _InventoryLoader.construct_literal_int)
+_InventoryLoader.add_constructor("tag:yaml.org,2002:float",
+                                 _InventoryLoader.construct_literal_float)
 
 
 def _parse_yaml(text: str, source: str) -> Tuple[Any, List[Problem]]:
@@ -224,9 +279,12 @@ def _parse_yaml(text: str, source: str) -> Tuple[Any, List[Problem]]:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise InputError.single(source, f"broken YAML: {exc.problem or exc.context}",
+        problem = exc.problem or exc.context or "invalid YAML"
+        bomb = "aliases" in problem
+        raise InputError.single(source, problem if bomb else f"broken YAML: {problem}",
                                 line=mark.line + 1 if mark else None,
-                                fix="correct the syntax at that line") from None
+                                fix="write the values out instead of nesting aliases" if bomb
+                                else "correct the syntax at that line") from None
     except yaml.YAMLError as exc:
         raise InputError.single(source, f"broken YAML: {type(exc).__name__}",
                                 fix="correct the syntax") from None
@@ -307,8 +365,14 @@ def parse_inventory_text(text: str, source: str, kind: Optional[str] = None
                          ) -> Tuple[Any, List[Problem]]:
     """Parse by `kind` ('json', 'yaml', 'csv') or the file extension."""
     lower = source.lower()
-    kind = kind or ("csv" if lower.endswith(".csv") else
-                    "json" if lower.endswith(".json") else "yaml")
+    if kind is None:
+        if lower.endswith(".csv"):
+            kind = "csv"
+        elif lower.endswith(".json") or (not lower.endswith((".yaml", ".yml"))
+                                         and text.lstrip()[:1] in ("{", "[")):
+            kind = "json"  # JSON read as YAML trips over tabs and some escapes
+        else:
+            kind = "yaml"
     if kind == "csv":
         return _parse_csv(text, source)
     if kind == "json":

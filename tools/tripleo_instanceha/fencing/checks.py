@@ -26,8 +26,13 @@ def quote(value: Any) -> str:
     return repr(text if len(text) <= _QUOTE_MAX else text[:_QUOTE_MAX] + "...")
 
 
+def printable(text: str) -> str:
+    """Text safe for a terminal (control characters and lone surrogates escaped)."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def label(node: Node) -> str:
-    return f"{node.name} (#{node.index})" if node.name else f"#{node.index}"
+    return f"{printable(node.name)} (#{node.index})" if node.name else f"#{node.index}"
 
 
 class Collector:
@@ -238,7 +243,7 @@ def _check_bmc(node: Node, protocol: str, bmc: Dict[str, Any], out: Collector,
         value = bmc.get(field)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
             out.node(node, key, f"must be text, not {type_name(value)}",
                      f"write {key} as a quoted string")
         elif isinstance(value, str) and _BREAKS.search(value):
