@@ -14,7 +14,8 @@ faked. This module owns that setup so every caller gets it right the same way:
   ``fake://`` messaging transport (``ResourceGroup`` removal policies build an
   RPC client), and ``max_nested_stack_depth`` raised to 10 (THT nests deeper
   than Heat's default 5);
-* Heat's plugin deprecation chatter and eventlet warnings silenced while Heat
+* Heat's logging (plugin deprecation chatter, and the tracebacks it logs for
+  errors it then raises to us) and eventlet warnings silenced while Heat
   runs (restored afterwards, so the rest of the process keeps its logging).
 
 The import and initialisation cost (about 2 s) is paid once, lazily, on the
@@ -58,6 +59,11 @@ STACK_NAME = "overcloud"
 _MISSING_PARAM = re.compile(r"The Parameter \((?P<name>[^)]+)\) was not provided")
 _NESTED_PATH = re.compile(r"<(/[^<>]+\.(?:yaml|template))>")
 _FILE_URL = re.compile(r"file://(?P<path>/[^\s\"'<>,]*)")
+
+#: Required parameters found missing in earlier validations of this process
+#: (generated passwords of nested templates): filled up front next time, which
+#: saves a full engine pass per name on every later validation.
+_learned_dummies: Dict[str, Any] = {}
 
 _lock = threading.Lock()
 _engine: Optional["_Engine"] = None
@@ -152,7 +158,7 @@ def _get_engine() -> _Engine:
 def _quiet() -> Iterator[None]:
     """Silence Heat's logging and warnings for the duration, then restore them."""
     previous = logging.root.manager.disable
-    logging.disable(logging.WARNING)
+    logging.disable(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -166,21 +172,35 @@ def _clean(message: str) -> str:
     return _FILE_URL.sub(lambda m: m.group("path"), str(message)).strip()
 
 
-def _dummy_value(param_type: str) -> Any:
-    """A value of the right type for a required parameter Heat would otherwise miss."""
+def _dummy_value(spec: Mapping) -> Any:
+    """A value Heat accepts for a required parameter (type and constraints respected)."""
+    for constraint in spec.get("constraints") or []:
+        if not isinstance(constraint, Mapping):
+            continue
+        allowed = constraint.get("allowed_values")
+        if isinstance(allowed, list) and allowed:
+            return allowed[0]
+        bounds = constraint.get("range")
+        if isinstance(bounds, Mapping) and "min" in bounds:
+            return bounds["min"]
     return {"number": 1, "boolean": False, "json": {},
-            "comma_delimited_list": ""}.get(str(param_type).lower(), "x")
+            "comma_delimited_list": ""}.get(str(spec.get("type", "string")).lower(), "x")
 
 
 def _required_parameters(template: Mapping) -> Dict[str, Any]:
-    """Dummy values for the template's parameters that have no default."""
+    """Dummy values for the template's parameters that have no default.
+
+    Why: these are the values an operator or tripleoclient supplies at deploy
+    time (generated passwords above all); validating without them would only
+    report their absence, one at a time.
+    """
     params = template.get("parameters") if isinstance(template, Mapping) else None
     values: Dict[str, Any] = {}
     if not isinstance(params, Mapping):
         return values
     for name, spec in params.items():
         if isinstance(spec, Mapping) and "default" not in spec:
-            values[str(name)] = _dummy_value(spec.get("type", "string"))
+            values[str(name)] = _dummy_value(spec)
     return values
 
 
@@ -189,7 +209,8 @@ def _validate_stack(engine: _Engine, source: str, template: Mapping, files: Dict
     """Validate one stack, filling in required parameters the env does not set."""
     env = dict(env)
     env.pop("parameter_merge_strategies", None)
-    defaults = dict(env.get("parameter_defaults") or {})
+    defaults = dict(_learned_dummies)
+    defaults.update(env.get("parameter_defaults") or {})
     env["parameter_defaults"] = defaults
     added: List[str] = []
     for _ in range(MAX_DUMMY_PARAMETERS):
@@ -205,6 +226,7 @@ def _validate_stack(engine: _Engine, source: str, template: Mapping, files: Dict
         missing = _MISSING_PARAM.search(message)
         if missing and missing.group("name") not in added:
             defaults[missing.group("name")] = "x"
+            _learned_dummies[missing.group("name")] = "x"
             added.append(missing.group("name"))
             continue
         return [EngineError(source, message, kind, added)]
@@ -307,8 +329,10 @@ def validate_overcloud(rendered_tree: str, env_files: Sequence[str] = (),
     if env:
         merged = _merge_env(merged, env)
     merged = _merge_env(merged, OVERCLOUD_OFFLINE_ENV)
-    merged["parameter_defaults"] = dict(merged.get("parameter_defaults") or {})
-    merged["parameter_defaults"].setdefault("RootStackName", STACK_NAME)
+    defaults = _required_parameters(tpl)
+    defaults.update(merged.get("parameter_defaults") or {})
+    defaults.setdefault("RootStackName", STACK_NAME)
+    merged["parameter_defaults"] = defaults
     return _validate_stack(engine, top, tpl, files, merged)
 
 
