@@ -126,3 +126,32 @@ def test_bad_input_fails_clearly_and_writes_nothing(run, write_inventory, tmp_pa
 
 def test_older_release_is_fetched_by_name():
     assert tht.fetch("wallaby").endswith("tripleo-heat-templates-14.3.0")
+
+
+def test_plain_computes_get_no_fencing_whatever_the_order(run, tmp_path, tht18):
+    """A plain compute listed first, and roles with ComputeInstanceHA before Compute."""
+    import yaml
+
+    from tests.prepare.conftest import inventory
+    from tripleo_instanceha.paths import EXAMPLE_DIR
+    nodes = inventory(6, plain=1)["nodes"]
+    nodes = nodes[:3] + nodes[5:] + nodes[3:5]
+    inv = tmp_path / "mixed.json"
+    inv.write_text(json.dumps({"nodes": nodes}))
+    with open(os.path.join(EXAMPLE_DIR, "roles_data.yaml"), encoding="utf-8") as handle:
+        roles = yaml.safe_load(handle)
+    by_name = {r["name"]: r for r in roles}
+    reordered = tmp_path / "roles.yaml"
+    reordered.write_text(yaml.safe_dump([by_name["Controller"], by_name["ComputeInstanceHA"],
+                                         by_name["Compute"]], sort_keys=False))
+    out = str(tmp_path / "out")
+    code, stdout, stderr = run("prepare", "--templates", tht18, "--nodes", str(inv), "-r",
+                               str(reordered), "--output-dir", out, "--skip-heat-check",
+                               "--format", "json")
+    assert code == 0, stdout + stderr
+    assert json.loads(stdout)["roles"] == {"Controller": 3, "ComputeInstanceHA": 2, "Compute": 1}
+    with open(os.path.join(out, "fencing.yaml"), encoding="utf-8") as handle:
+        fencing = yaml.safe_load(handle)["parameter_defaults"]["FencingConfig"]["devices"]
+    macs = {device["host_mac"] for device in fencing}
+    assert nodes[3]["ports"][0]["address"] not in macs
+    assert {n["ports"][0]["address"] for n in nodes if n is not nodes[3]} == macs

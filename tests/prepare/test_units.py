@@ -27,7 +27,7 @@ def test_compute_profile_is_protected_unless_iha_nodes_are_marked():
     roles = [CONTROLLER, COMPUTE, IHA]
     plain = profiles.assign(nodes("control", "compute", "compute"), roles)
     assert plain.counts == {"Controller": 1, "Compute": 0, "ComputeInstanceHA": 2}
-    mixed = profiles.assign(nodes("control", "compute", "computeinstanceha", "compute-iha"),
+    mixed = profiles.assign(nodes("control", "compute", "computeinstanceha", "ComputeInstanceHA"),
                             roles)
     assert mixed.counts == {"Controller": 1, "Compute": 1, "ComputeInstanceHA": 2}
 

@@ -188,15 +188,19 @@ class Plan:
             if slot and slot.node is None:
                 slot.node = node
                 free.remove(node)
-        for slot in slots:
-            if slot.node is not None:
-                continue
-            wanted = self._role_profile(slot.role)
-            match = next((n for n in free if n.profile == wanted
-                          or (n.profile or "").lower() == slot.role.name.lower()), None)
-            if match:
-                slot.node = match
-                free.remove(match)
+        # A profile named after a role (computeinstanceha) is the stronger claim: it
+        # goes first, so a role whose flavor profile is shared (compute) cannot take
+        # a node another role names, whatever the role order.
+        profile_passes = (lambda n, slot: (n.profile or "").lower() == slot.role.name.lower(),
+                          lambda n, slot: n.profile == self._role_profile(slot.role))
+        for claims in profile_passes:
+            for slot in slots:
+                if slot.node is not None:
+                    continue
+                match = next((n for n in free if claims(n, slot)), None)
+                if match:
+                    slot.node = match
+                    free.remove(match)
         for slot in slots:
             if slot.node is None:
                 match = next((n for n in free if not n.profile and not n.node_hint), None)

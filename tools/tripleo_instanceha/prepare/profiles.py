@@ -18,8 +18,9 @@ from tripleo_instanceha.plan.roles import Role
 
 #: Profiles that mean "a pacemaker cluster member" (the Controller role).
 CONTROL_PROFILES = ("control", "controller")
-#: Profiles that mean "a compute whose VMs are protected".
-IHA_PROFILES = ("computeinstanceha", "compute-instanceha", "compute-iha", "computeiha")
+#: The profile that means "a compute whose VMs are protected" (the role's name,
+#: which is also how the plan model places nodes in that role).
+IHA_PROFILES = ("computeinstanceha",)
 #: The profile the undercloud's stock `compute` flavor selects.
 COMPUTE_PROFILE = "compute"
 #: Stock undercloud flavors whose profile is not the role name.
