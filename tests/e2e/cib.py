@@ -1,0 +1,78 @@
+"""The configuration the live cluster runs: the project's CIB for the bundled example.
+
+Why: the e2e test must prove the cluster model ``rehearse`` uses, not a
+hand-written copy of it.  The plan is the bundled example (its roles,
+inventory and Instance HA parameters, a fencing environment made from its
+inventory, and the test's own parameters: the remote timings under test and a
+keystone password for the fake cloud).  The only change made to the model's
+output is the power fence devices, which cannot reach a BMC here: each keeps
+its id, host list and fencing level, but its agent becomes the harness's
+``fence_ns`` namespace power switch.
+"""
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import yaml
+
+from tripleo_instanceha.cluster.model import CREATED_AGENTS, ClusterModel
+from tripleo_instanceha.paths import EXAMPLE_DIR
+from tripleo_instanceha.plan import Plan
+
+ROLES = os.path.join(EXAMPLE_DIR, "roles_data.yaml")
+PARAMS = os.path.join(EXAMPLE_DIR, "instance-ha-params.yaml")
+NODES = os.path.join(EXAMPLE_DIR, "instackenv.json")
+POWER_AGENT = "fence_ns"
+#: Seconds a fenced node takes to "boot" again (real servers take minutes; the
+#: remote reconnect interval is what gates a compute's return anyway).
+BOOT_DELAY = 15
+
+
+def _fencing_environment(path: str) -> str:
+    """One power device per node, keyed by MAC, as the fencing generator writes it."""
+    with open(NODES) as f:
+        nodes = json.load(f)["nodes"]
+    devices = []
+    for node in nodes:
+        agent = "fence_redfish" if node["pm_type"] == "redfish" else "fence_ipmilan"
+        params = {"ipaddr": node["pm_addr"], "login": node["pm_user"],
+                  "passwd": node["pm_password"]}
+        if agent == "fence_redfish":
+            params["systems_uri"] = node["pm_system_id"]
+        devices.append({"agent": agent, "host_mac": node["ports"][0]["address"],
+                        "params": params})
+    return _write_env(path, {"EnableFencing": True, "FencingConfig": {"devices": devices}})
+
+
+def _write_env(path: str, parameters: dict) -> str:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        yaml.safe_dump({"parameter_defaults": parameters}, f)
+    return path
+
+
+def load_plan(workdir: str, parameters: dict) -> Plan:
+    """The bundled example plan plus the test's *parameters* (a last environment file)."""
+    fencing = _fencing_environment(os.path.join(workdir, "fencing.yaml"))
+    extra = _write_env(os.path.join(workdir, "e2e-parameters.yaml"), parameters)
+    return Plan.load(roles_file=ROLES, env_files=[PARAMS, fencing, extra], nodes_file=NODES)
+
+
+def cluster_model(plan: Plan, addresses: dict, keystone_url: str) -> ClusterModel:
+    """The project's model of the plan, with power devices swapped for fence_ns."""
+    model = ClusterModel.from_plan(plan, addresses=addresses, keystone_url=keystone_url)
+    for device in model.stonith:
+        if device.type in CREATED_AGENTS:
+            device.type = POWER_AGENT
+            device.params = {"pcmk_host_list": device.params["pcmk_host_list"],
+                             "boot_delay": str(BOOT_DELAY)}
+    return model
+
+
+def configuration_xml(model: ClusterModel) -> str:
+    """The ``<configuration>`` section to load with ``cibadmin --replace``."""
+    conf = model.to_element().find("configuration")
+    ET.indent(conf)
+    return ET.tostring(conf, encoding="unicode") + "\n"

@@ -1,0 +1,51 @@
+"""The live cluster runs once per test session, both timing profiles at once.
+
+Why one shared run: bringing a cluster up and failing nodes takes minutes, so
+every test reads the observations of the same run instead of building its own
+cluster; the profiles run concurrently (separate namespaces, separate fake
+clouds) so the whole e2e stays well under its 10 minute budget.
+"""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tripleo_instanceha.paths import cache_dir
+
+from . import remote_pkg, report, scenarios
+
+_RESULTS: dict = {}
+
+
+@pytest.fixture(scope="session")
+def e2e_runs():
+    """{profile key: ProfileRun}, after the clusters are gone again."""
+    if _RESULTS:
+        return _RESULTS
+    if os.geteuid() != 0:
+        pytest.fail("the live cluster test needs root (network namespaces, mounts); "
+                    "run it as root: .venv/bin/python -m pytest tests/e2e")
+    remoted = remote_pkg.pacemaker_remoted()
+    keep = os.path.join(cache_dir(), "e2e-failed")
+    started = time.monotonic()
+    runners = [scenarios.Runner(p, i + 1, remoted, keep)
+               for i, p in enumerate(scenarios.PROFILES)]
+    with ThreadPoolExecutor(len(runners)) as pool:
+        runs = list(pool.map(lambda r: r.execute(), runners))
+    _RESULTS.update({r.profile.key: r for r in runs})
+    _RESULTS["_wall"] = time.monotonic() - started
+    return _RESULTS
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _RESULTS:
+        return
+    text = report.table(_RESULTS)
+    terminalreporter.write_sep("=", "live cluster timings")
+    terminalreporter.write(text)
+    path = os.path.join(cache_dir(), "e2e-timings.txt")
+    with open(path, "w") as f:
+        f.write(text)

@@ -1,0 +1,334 @@
+"""The failure scenarios of the live cluster test and what each one observed.
+
+Why observations instead of asserts here: both timing profiles run at the same
+time (each in its own cluster) to keep the whole test within its time budget,
+so the scenarios only record what happened, as seen by pacemaker (its fencing
+history) and by the fake Nova (its state and every call it got); the tests
+then assert on those records, one claim per test.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import secrets
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Optional
+
+from tripleo_instanceha.plan import parameters as P
+
+from . import cib
+from . import cluster as live
+from . import fake_openstack as fake
+
+API_IP = "10.99.0.5"
+KEYSTONE_URL = "http://%s:%d/v3" % (API_IP, fake.KEYSTONE_PORT)
+DOMAIN = "localdomain"
+#: Upper bounds for one step of a scenario (seconds); far above what is measured.
+FENCE_TIMEOUT = 120
+EVACUATE_TIMEOUT = 90
+RETURN_TIMEOUT = 180
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One set of plan parameters the whole scenario list runs with."""
+
+    key: str
+    title: str
+    monitor: int
+    reconnect: int
+    no_shared_storage: bool
+
+    def parameters(self, password: str) -> dict:
+        return {"InstanceHARemoteMonitorInterval": self.monitor,
+                "InstanceHARemoteReconnectInterval": self.reconnect,
+                "InstanceHANoSharedStorage": self.no_shared_storage,
+                "InstanceHAKeystonePassword": password}
+
+
+PROJECT = Profile("project", "project defaults",
+                  P.TUNABLES["InstanceHARemoteMonitorInterval"].default,
+                  P.TUNABLES["InstanceHARemoteReconnectInterval"].default,
+                  P.TUNABLES["InstanceHANoSharedStorage"].default)
+UPSTREAM = Profile("upstream", "upstream defaults",
+                   P.UPSTREAM_DEFAULTS["InstanceHARemoteMonitorInterval"],
+                   P.UPSTREAM_DEFAULTS["InstanceHARemoteReconnectInterval"],
+                   # the other value of the switch, to see it reach the evacuate call
+                   not P.TUNABLES["InstanceHANoSharedStorage"].default)
+PROFILES = (PROJECT, UPSTREAM)
+
+
+@dataclass
+class Observation:
+    """What one scenario saw; times are seconds after the fault."""
+
+    scenario: str
+    victims: list
+    fault_at: float = 0.0
+    fenced: dict = field(default_factory=dict)
+    first_evacuate: Optional[float] = None
+    active_elsewhere: dict = field(default_factory=dict)
+    returned: Optional[float] = None
+    #: nova-compute services right after the compute was fenced, and after its return
+    services_fenced: dict = field(default_factory=dict)
+    services_returned: dict = field(default_factory=dict)
+    servers: dict = field(default_factory=dict)          # name -> (host, status)
+    evacuations: list = field(default_factory=list)      # (server name, request body)
+    nova_writes: list = field(default_factory=list)      # (seconds, method, path, body)
+    history: list = field(default_factory=list)          # new fencing events
+    powered_off: dict = field(default_factory=dict)      # node -> no process left
+    evacuate_attribute: dict = field(default_factory=dict)
+    evacuation_host: Optional[str] = None                # where nova-evacuate ran
+    evacuation_host_after: list = field(default_factory=list)
+    error: Optional[str] = None
+
+
+@dataclass
+class ProfileRun:
+    """A cluster built from the plan with *profile*'s parameters, and its scenarios."""
+
+    profile: Profile
+    index: int
+    bring_up: Optional[float] = None
+    live_configuration: str = ""
+    model_configuration: str = ""
+    observations: dict = field(default_factory=dict)
+    leftovers: list = field(default_factory=list)
+    error: Optional[str] = None
+    state_dir: str = ""
+
+    def observation(self, name: str) -> Observation:
+        obs = self.observations.get(name)
+        if obs is None:
+            raise AssertionError("%s: scenario %r did not run (%s)" % (
+                self.profile.title, name, self.error or "an earlier scenario failed"))
+        if obs.error:
+            raise AssertionError("%s: scenario %r failed: %s" % (
+                self.profile.title, name, obs.error))
+        return obs
+
+
+def fqdn(name: str) -> str:
+    return "%s.%s" % (name, DOMAIN)
+
+
+class Runner:
+    """Builds one cluster for a profile, runs the scenarios in order, tears down."""
+
+    def __init__(self, profile: Profile, index: int, remoted: str, keep_dir: str) -> None:
+        self.run = ProfileRun(profile, index)
+        self.workdir = tempfile.mkdtemp(prefix="iha-e2e-%s-" % profile.key)
+        self.keep_dir = keep_dir
+        self.password = secrets.token_urlsafe(12)
+        plan = cib.load_plan(self.workdir, profile.parameters(self.password))
+        controllers = [p.name for p in plan.cluster_members]
+        computes = [p.name for p in plan.iha_computes]
+        addresses = {n: "10.99.0.%d" % (21 + i) for i, n in enumerate(computes)}
+        self.model = cib.cluster_model(plan, addresses, KEYSTONE_URL)
+        self.run.model_configuration = cib.configuration_xml(self.model)
+        nodes = [live.NodeSpec(n, "controller", "10.99.0.%d" % (11 + i), "c%d" % i)
+                 for i, n in enumerate(controllers)]
+        nodes += [live.NodeSpec(n, "compute", addresses[n], "k%d" % i)
+                  for i, n in enumerate(computes)]
+        self.run.state_dir = os.path.join(self.workdir, "state")
+        os.makedirs(self.run.state_dir)
+        self.cluster = live.LiveCluster("iha%d-" % index, self.run.state_dir, nodes, API_IP,
+                                        remoted)
+        self.cloud = fake.FakeCloud(API_IP, [fqdn(n) for n in computes], self.password)
+        self.api: Optional[fake.FakeCloudServer] = None
+
+    # --- the whole run ------------------------------------------------------------
+    def execute(self) -> ProfileRun:
+        try:
+            self._bring_up()
+            for name, scenario in (("compute crash", self.compute_crash),
+                                   ("network cut", self.network_cut),
+                                   ("crash with evacuation controller",
+                                    self.crash_with_evacuation_controller)):
+                obs = self.run.observations[name] = Observation(name, [])
+                try:
+                    scenario(obs)
+                except Exception as exc:  # recorded; the tests report it
+                    obs.error = "%s: %s" % (type(exc).__name__, exc)
+                    self._debug_dump(name, traceback.format_exc())
+                    break
+        except Exception as exc:
+            self.run.error = "%s: %s" % (type(exc).__name__, exc)
+            self._debug_dump("bring-up", traceback.format_exc())
+        finally:
+            self.teardown()
+        return self.run
+
+    def _bring_up(self) -> None:
+        start = time.monotonic()
+        self.cluster.create_network()
+        self.api = fake.FakeCloudServer(self.cloud, self.cluster.netns_path("api"))
+        self.api.start()
+        self.cluster.create_network = lambda: None   # done above, the api needed it first
+        self.cluster.up(self.run.model_configuration)
+        self.run.bring_up = time.monotonic() - start
+        viewer = self.cluster.viewer()
+        self.run.live_configuration = self.cluster.run(
+            viewer, "cibadmin", "--query", "--scope", "configuration").stdout
+
+    def teardown(self) -> None:
+        if self.api is not None:
+            self.api.stop()
+        self.run.leftovers = self.cluster.down()
+        failed = self.run.error or any(o.error for o in self.run.observations.values())
+        if failed and self.keep_dir:   # keep the logs of a failed run for the report
+            os.makedirs(self.keep_dir, exist_ok=True)
+            dest = os.path.join(self.keep_dir, os.path.basename(self.workdir))
+            shutil.move(self.workdir, dest)
+            self.run.state_dir = dest
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _debug_dump(self, name: str, text: str) -> None:
+        with open(os.path.join(self.workdir, "failure.txt"), "a") as f:
+            f.write("== %s\n%s\n" % (name, text))
+
+    # --- helpers ------------------------------------------------------------------
+    def _services(self) -> dict:
+        with self.cloud.lock:
+            return {h: {"status": s.status, "forced_down": s.forced_down, "state": s.state}
+                    for h, s in self.cloud.services.items()}
+
+    def _history_keys(self, viewer: str) -> set:
+        return {tuple(sorted(e.items())) for e in self.cluster.fence_history(viewer)}
+
+    def _watch(self, obs: Observation, viewer: str, before: set, moving: list[str],
+               staying: list[str]) -> None:
+        """Poll until every victim is fenced and every moving VM is ACTIVE elsewhere."""
+        t0 = obs.fault_at
+        origin = {n: self.cloud.server(n).host for n in moving}
+        deadline = time.time() + FENCE_TIMEOUT + EVACUATE_TIMEOUT
+        while time.time() < deadline:
+            now = time.time() - t0
+            pending = [v for v in obs.victims if v not in obs.fenced]
+            if pending:
+                for event in self.cluster.fence_history(viewer):
+                    key = tuple(sorted(event.items()))
+                    if (key not in before and event.get("target") in pending
+                            and event.get("action") in ("reboot", "off")
+                            and event.get("status") == "success"):
+                        obs.fenced[event["target"]] = now
+                        obs.history.append(event)
+                        obs.powered_off[event["target"]] = not self.cluster.node_pids(
+                            event["target"])
+                        if event["target"] in self.cluster.computes:
+                            obs.services_fenced = self._services()
+            evacuations = self.cloud.evacuations()
+            if evacuations and obs.first_evacuate is None:
+                obs.first_evacuate = evacuations[0].time - t0
+            with self.cloud.lock:
+                for name in moving:
+                    server = self.cloud.server(name)
+                    if (name not in obs.active_elsewhere and server.status == "ACTIVE"
+                            and server.host != origin[name]):
+                        done = [t for t, _, what in server.history if what == "ACTIVE"]
+                        obs.active_elsewhere[name] = (done[-1] if done else time.time()) - t0
+            if not pending and len(obs.active_elsewhere) == len(moving):
+                break
+            time.sleep(0.25)
+        self._record_cloud(obs)
+        missing = [v for v in obs.victims if v not in obs.fenced]
+        if missing:
+            raise live.HarnessError("not fenced within %ss: %s" % (FENCE_TIMEOUT, missing))
+        stuck = [n for n in moving if n not in obs.active_elsewhere]
+        if stuck:
+            raise live.HarnessError("VMs not ACTIVE elsewhere: %s (%s)" % (
+                stuck, {n: obs.servers[n] for n in stuck}))
+        # staying VMs: give nova-evacuate one more monitor to (wrongly) move them
+        if staying:
+            time.sleep(fake.REBUILD_SECONDS + 1)
+            self._record_cloud(obs)
+
+    def _record_cloud(self, obs: Observation) -> None:
+        with self.cloud.lock:
+            obs.servers = {s.name: (s.host, s.status) for s in self.cloud.servers.values()}
+            names = {s.id: s.name for s in self.cloud.servers.values()}
+            obs.evacuations = [(names.get(c.path.split("/")[-2]), copy.deepcopy(c.body))
+                               for c in self.cloud.evacuations()]
+            obs.nova_writes = [(c.time - obs.fault_at, c.method, c.path, copy.deepcopy(c.body))
+                               for c in self.cloud.calls
+                               if c.service == "nova" and c.method in ("PUT", "POST")]
+
+    def _await_return(self, obs: Observation, viewer: str) -> None:
+        """The fenced computes come back: unfenced, online, resources started, idle."""
+        live.wait_for("the cluster to recover", lambda: self.cluster.ready(viewer),
+                      RETURN_TIMEOUT, 0.5)
+        obs.returned = time.time() - obs.fault_at
+        self.cluster.settle(viewer)
+        obs.services_returned = self._services()
+        self._record_cloud(obs)
+        out = self.cluster.run(viewer, "env", "-u", "OCF_RESKEY_CRM_meta_on_node",
+                               "attrd_updater", "-n", "evacuate", "-A", check=False).stdout
+        for line in out.splitlines():
+            parts = dict(p.split("=", 1) for p in line.split() if "=" in p)
+            if "host" in parts:
+                obs.evacuate_attribute[parts["host"].strip('"')] = parts.get(
+                    "value", "").strip('"')
+
+    def _fault(self, obs: Observation, victims: list[str]) -> tuple[str, set]:
+        viewer = self.cluster.viewer(avoid=tuple(victims))
+        before = self._history_keys(viewer)
+        obs.victims = list(victims)
+        return viewer, before
+
+    # --- the scenarios ------------------------------------------------------------
+    def compute_crash(self, obs: Observation) -> None:
+        """Every process of compute-0 dies; its VM must come back on compute-1."""
+        victim = self.cluster.computes[0]
+        self.cloud.reset()
+        self.cloud.boot("vm-crash", fqdn(victim))
+        viewer, before = self._fault(obs, [victim])
+        obs.fault_at = time.time()
+        self.cluster.kill_node(victim)
+        self._watch(obs, viewer, before, ["vm-crash"], [])
+        self._await_return(obs, viewer)
+
+    def network_cut(self, obs: Observation) -> None:
+        """compute-1's cable is pulled silently; detection is the remote monitor's job."""
+        victim = self.cluster.computes[1]
+        self.cloud.reset()
+        self.cloud.boot("vm-cut", fqdn(victim))
+        viewer, before = self._fault(obs, [victim])
+        obs.fault_at = time.time()
+        self.cluster.set_link(victim, up=False)
+        try:
+            self._watch(obs, viewer, before, ["vm-cut"], [])
+        finally:
+            self.cluster.set_link(victim, up=True)   # the fenced node boots with its cable in
+        self._await_return(obs, viewer)
+
+    def crash_with_evacuation_controller(self, obs: Observation) -> None:
+        """compute-0 and the controller running nova-evacuate die together.
+
+        The VMs use ``evacuable`` tags (one flavor, one image): only the tagged
+        ones may move, the untagged one must stay where it was.
+        """
+        victim = self.cluster.computes[0]
+        viewer = self.cluster.viewer()
+        running = self.cluster.running_on(viewer, "nova-evacuate")
+        if len(running) != 1:
+            raise live.HarnessError("nova-evacuate runs on %s" % running)
+        controller = running[0]
+        obs.evacuation_host = controller
+        self.cloud.reset()
+        self.cloud.add_flavor("m1.evacuable", {"evacuable": "true"})
+        self.cloud.add_image("cirros-evacuable", tagged=True)
+        self.cloud.boot("vm-tagged-flavor", fqdn(victim), flavor="m1.evacuable")
+        self.cloud.boot("vm-tagged-image", fqdn(victim), image="cirros-evacuable")
+        self.cloud.boot("vm-untagged", fqdn(victim))
+        viewer, before = self._fault(obs, [victim, controller])
+        obs.fault_at = time.time()
+        self.cluster.kill_node(controller)
+        self.cluster.kill_node(victim)
+        self._watch(obs, viewer, before, ["vm-tagged-flavor", "vm-tagged-image"],
+                    ["vm-untagged"])
+        obs.evacuation_host_after = self.cluster.running_on(viewer, "nova-evacuate")

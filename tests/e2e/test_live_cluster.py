@@ -1,0 +1,157 @@
+"""The spec's acceptance test on a live pacemaker cluster: a compute dies, its VM lives on.
+
+Real: corosync, pacemakerd and pacemaker-remoted (3 controllers, 2 Instance HA
+computes, each in its own namespaces), the CIB of the project's cluster model
+for the bundled example plan, pacemaker's fencing and scheduling, Debian's
+fence_compute and fence_evacuate with python3-novaclient.
+Stand-ins: the power fence device (``fence_ns`` kills/starts a node's
+namespace), Keystone/Nova/Glance (a small fake keeping state), and
+**NovaEvacuate, which is a stand-in** following the documented contract of
+ocf:openstack:NovaEvacuate (not packaged in Debian).
+
+Each test checks one claim against what pacemaker's fencing history and the
+fake Nova recorded during the shared run (see conftest.py).
+"""
+from __future__ import annotations
+
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tripleo_instanceha.cluster.model import FENCE_NOVA, NOVA_EVACUATE
+
+from . import scenarios
+from .scenarios import fqdn
+
+pytestmark = pytest.mark.e2e
+PROFILES = [p.key for p in scenarios.PROFILES]
+
+
+@pytest.fixture(params=PROFILES)
+def run(request, e2e_runs):
+    result = e2e_runs[request.param]
+    if result.error:
+        pytest.fail("%s: the cluster did not come up: %s (logs: %s)" % (
+            result.profile.title, result.error, result.state_dir))
+    return result
+
+
+def _levels(configuration: str) -> dict:
+    conf = ET.fromstring(configuration)
+    return {lv.get("target"): lv.get("devices").split(",") for lv in conf.iter("fencing-level")}
+
+
+def test_the_cluster_runs_the_projects_cib(run):
+    live = ET.fromstring(run.live_configuration)
+    model = ET.fromstring(run.model_configuration)
+    ids = {p.get("id") for p in model.iter("primitive")}
+    assert ids == {p.get("id") for p in live.iter("primitive")}
+    assert _levels(run.live_configuration) == _levels(run.model_configuration)
+    computes = [n.get("uname") for n in live.iter("node") if n.get("type") == "remote"]
+    assert computes and all(FENCE_NOVA in _levels(run.live_configuration)[c] for c in computes)
+    # the profile's plan parameters reached the remote connections through the model
+    for name in computes:
+        prim = live.find(".//primitive[@id='%s']" % name)
+        assert prim.find(".//op[@name='monitor']").get("interval") == "%ds" % run.profile.monitor
+        assert prim.find(".//nvpair[@name='reconnect_interval']").get("value") == str(
+            run.profile.reconnect)
+    # only the power devices changed: they are the namespace power switch now
+    power = {p.get("type") for p in live.iter("primitive")
+             if p.get("class") == "stonith" and p.get("id") != FENCE_NOVA}
+    assert power == {"fence_ns"}
+    evac = live.find(".//primitive[@id='%s']" % NOVA_EVACUATE)
+    assert (evac.get("provider"), evac.get("type")) == ("openstack", "NovaEvacuate")
+
+
+def test_crashed_compute_is_fenced_through_its_level(run):
+    obs = run.observation("compute crash")
+    victim = obs.victims[0]
+    assert [e["action"] for e in obs.history] == ["reboot"]
+    # fence-nova ran in the level: nova-compute forced down, then disabled, before evacuating
+    writes = [(m, p.rsplit("/", 1)[-1], b) for _, m, p, b in obs.nova_writes]
+    assert writes[:2] == [
+        ("PUT", "force-down", {"host": fqdn(victim), "binary": "nova-compute",
+                               "forced_down": True}),
+        ("PUT", "disable", {"host": fqdn(victim), "binary": "nova-compute"})]
+    assert obs.services_fenced[fqdn(victim)] == {"status": "disabled", "forced_down": True,
+                                                 "state": "down"}
+
+
+def test_crashed_compute_vm_is_active_on_the_other_compute(run):
+    obs = run.observation("compute crash")
+    survivor = [c for c in _computes(run) if c not in obs.victims][0]
+    assert obs.servers["vm-crash"] == (fqdn(survivor), "ACTIVE")
+    assert [name for name, _ in obs.evacuations] == ["vm-crash"]
+    assert obs.first_evacuate > obs.fenced[obs.victims[0]] - 1
+
+
+def test_returning_compute_is_unfenced(run):
+    obs = run.observation("compute crash")
+    victim = obs.victims[0]
+    assert obs.returned is not None
+    assert obs.services_returned[fqdn(victim)] == {"status": "enabled", "forced_down": False,
+                                                   "state": "up"}
+    writes = [(p.rsplit("/", 1)[-1], b.get("forced_down")) for _, m, p, b in obs.nova_writes
+              if m == "PUT"]
+    assert writes[-2:] == [("force-down", False), ("enable", None)]
+    assert obs.evacuate_attribute.get(fqdn(victim), "no") == "no"
+    assert obs.evacuate_attribute.get(victim, "no") == "no"
+
+
+def test_silent_network_cut_is_fenced_and_evacuated(run):
+    obs = run.observation("network cut")
+    victim = obs.victims[0]
+    assert [e["action"] for e in obs.history] == ["reboot"]
+    assert obs.powered_off[victim], "the power device did not switch the node off"
+    assert obs.services_fenced[fqdn(victim)]["forced_down"] is True
+    other = [c for c in _computes(run) if c != victim][0]
+    assert obs.servers["vm-cut"] == (fqdn(other), "ACTIVE")
+    # a cut is only noticed by the remote connection monitor
+    assert obs.fenced[victim] > run.profile.monitor / 2
+    assert obs.services_returned[fqdn(victim)]["status"] == "enabled"
+
+
+def test_compute_crash_survives_losing_the_evacuation_controller(run):
+    obs = run.observation("crash with evacuation controller")
+    compute, controller = obs.victims
+    assert controller == obs.evacuation_host
+    assert set(obs.fenced) == {compute, controller}
+    assert obs.evacuation_host_after and controller not in obs.evacuation_host_after
+    other = [c for c in _computes(run) if c != compute][0]
+    assert obs.servers["vm-tagged-flavor"] == (fqdn(other), "ACTIVE")
+
+
+def test_only_evacuable_tagged_vms_move_when_any_are_tagged(run):
+    obs = run.observation("crash with evacuation controller")
+    compute = obs.victims[0]
+    moved = sorted(name for name, _ in obs.evacuations)
+    assert moved == ["vm-tagged-flavor", "vm-tagged-image"]
+    assert obs.servers["vm-untagged"] == (fqdn(compute), "ACTIVE")
+
+
+def test_untagged_vms_all_move_when_nothing_is_tagged(run):
+    obs = run.observation("network cut")
+    assert [name for name, _ in obs.evacuations] == ["vm-cut"]
+
+
+def test_no_shared_storage_reaches_the_evacuate_call(run):
+    bodies = [body for obs in run.observations.values() if not obs.error
+              for _, body in obs.evacuations]
+    assert bodies
+    expected = not run.profile.no_shared_storage
+    assert all(b["evacuate"]["onSharedStorage"] is expected for b in bodies)
+
+
+def test_teardown_leaves_nothing(run):
+    assert run.leftovers == []
+    prefix = "iha%d-" % run.index
+    names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert [n for n in names.split() if n.startswith(prefix)] == []
+    with open("/proc/self/mountinfo") as f:
+        assert prefix not in f.read()
+
+
+def _computes(run) -> list:
+    live = ET.fromstring(run.live_configuration)
+    return [n.get("uname") for n in live.iter("node") if n.get("type") == "remote"]
