@@ -174,3 +174,9 @@ def test_fuzzed_inventories_end_in_a_result_or_input_error():
             assert SECRET not in str(exc)
             outcomes["error"] += 1
     assert outcomes["ok"] > 20 and outcomes["error"] > 100
+
+
+def test_the_same_nic_in_ports_and_the_deprecated_mac_list_is_fine():
+    node = good(0, mac=["52-54-00-00-00-01"])
+    generated = build(inventory_from_data([node], "x").nodes)
+    assert generated.config.devices[0].host_mac == "52:54:00:00:00:01"

@@ -80,7 +80,7 @@ def test_plan_selects_cluster_nodes_levels_and_infra_operator_export(tmp_path):
     assert "skipped compute-0: lands in role Compute" in result.stdout
     exported = yaml.safe_load(infra.read_text())["FencingConfig"]
     assert mode(infra) == 0o600
-    assert sorted(exported)[0] == "overcloud-controller-0"
+    assert sorted(exported) == ["overcloud-novacomputeiha-0", "overcloud-novacomputeiha-1"]
     assert exported["overcloud-novacomputeiha-1"]["agent"] == "redfish"
     assert exported["overcloud-novacomputeiha-0"]["ipport"] == "623"
 

@@ -125,7 +125,7 @@ def _check_ports(node: Node, out: Collector, seen: Dict[str, Node]) -> None:
                      "write mac: [52:54:00:aa:bb:cc], or better ports: [{address: ...}]")
         else:
             addresses.extend((f"mac[{i}]", m) for i, m in enumerate(mac))
-    own = set()
+    own: Dict[str, str] = {}  # MAC -> "ports" or "mac": the same NIC may be in both lists
     for where, value in addresses:
         if not isinstance(value, str):
             out.node(node, where, f"must be a MAC address, not {type_name(value)}",
@@ -140,11 +140,13 @@ def _check_ports(node: Node, out: Collector, seen: Dict[str, Node]) -> None:
             out.node(node, where, f"{quote(value)} is not a NIC address (zero, broadcast or "
                      "multicast)", "use the MAC of the node's provisioning NIC")
             continue
+        kind = where.split("[")[0]
         if normal in own:
-            out.node(node, where, f"MAC {normal} is listed twice for this node",
-                     "list each port once")
+            if own[normal] == kind:
+                out.node(node, where, f"MAC {normal} is listed twice for this node",
+                         "list each port once")
             continue
-        own.add(normal)
+        own[normal] = kind
         if normal in seen:
             out.node(node, where, f"MAC {normal} also belongs to node {label(seen[normal])}",
                      "every NIC has its own MAC: correct the copy-pasted one")

@@ -44,6 +44,8 @@ class NodeFencing:
     devices: List[FencingDevice]
     hostname: Optional[str] = None
     role: Optional[str] = None
+    #: Whether the node's role runs nova-compute (None: no plan to tell).
+    compute: Optional[bool] = None
 
 
 @dataclass
@@ -60,15 +62,15 @@ class Generated:
 
 
 def _select(nodes: Sequence[Node], selection: Selection, plan: Optional[Plan], source: str,
-            out: C.Collector) -> Tuple[List[Tuple[Node, Optional[str], Optional[str]]],
-                                       List[Tuple[Node, str]]]:
-    """(node, cluster host name, role) of the selected nodes, and the skipped with why."""
+            out: C.Collector) -> Tuple[List[Tuple[Node, Tuple]], List[Tuple[Node, str]]]:
+    """(node, (cluster host name, role, in cluster, compute)) of the selected nodes,
+    and the skipped nodes with why."""
     by_name = {n.name: n for n in nodes if n.name}
     for name in selection.names + selection.exclude:
         if name not in by_name:
             out.general(f"no node is named {C.quote(name)}", field="--node/--exclude",
                         fix="use a name from the inventory's 'name' fields")
-    placed: Dict[int, Tuple[str, str, bool]] = {}
+    placed: Dict[int, Tuple[Optional[str], Optional[str], bool, Optional[bool]]] = {}
     if plan is not None:
         known = {r.name for r in plan.roles}
         for role in selection.roles:
@@ -78,13 +80,17 @@ def _select(nodes: Sequence[Node], selection: Selection, plan: Optional[Plan], s
         for placement in plan.placements:
             if placement.node is not None:
                 in_cluster = placement.role.is_cluster_member or placement.role.is_remote
-                placed[id(placement.node)] = (placement.name, placement.role.name, in_cluster)
+                compute = placement.role.is_instance_ha or placement.role.has(
+                    P.SERVICE_NOVA_COMPUTE)
+                placed[id(placement.node)] = (placement.name, placement.role.name, in_cluster,
+                                              compute)
     elif selection.roles:
         out.general("--role needs the roles file to know which node lands in which role",
                     field="--role", fix="pass -r roles_data.yaml (and -e your environments)")
     chosen, skipped = [], []
     for node in nodes:
-        host, role, in_cluster = placed.get(id(node), (None, None, False))
+        where = placed.get(id(node), (None, None, False, None))
+        host, role, in_cluster, _ = where
         if node.name in selection.exclude:
             skipped.append((node, "excluded with --exclude"))
             continue
@@ -99,7 +105,7 @@ def _select(nodes: Sequence[Node], selection: Selection, plan: Optional[Plan], s
                       else "gets no slot in the plan's roles")
             skipped.append((node, reason))
             continue
-        chosen.append((node, host, role))
+        chosen.append((node, where))
     if not chosen and not out.problems:
         out.general("no node is selected for fencing", field="selection",
                     fix="check --node/--profile/--role/--exclude and the role counts")
@@ -115,14 +121,14 @@ def build(nodes: Sequence[Node], options: D.Options = D.Options(),
     out.problems.extend(C.check_options(options))
     C.check_structure(nodes, out)
     chosen, skipped = _select(nodes, selection, plan, source, out)
-    C.check_devices([n for n, _, _ in chosen], options, out)
+    C.check_devices([n for n, _ in chosen], options, out)
     if out.problems:
         raise InputError(sorted(out.problems, key=lambda p: p.line or 0))
     config = FencingConfig(leveled=options.leveled)
     for number in range(1, len(options.levels) + 1):
         config.levels[number] = []
     entries = []
-    for node, host, role in chosen:
+    for node, (host, role, _, compute) in chosen:
         devices = []
         for number, _, protocol in D.node_levels(node.driver, options):
             if protocol is None:
@@ -131,7 +137,7 @@ def build(nodes: Sequence[Node], options: D.Options = D.Options(),
             device = FencingDevice(D.AGENTS[protocol], node.host_mac, params, number)
             config.levels[number].append(device)
             devices.append(device)
-        entries.append(NodeFencing(node, devices, host, role))
+        entries.append(NodeFencing(node, devices, host, role, compute))
     return Generated(config, entries, skipped, out.warnings)
 
 

@@ -5,7 +5,9 @@ need the per-compute BMC credentials again, keyed by the compute's short host
 name and in that operator's agent vocabulary (``ipmi`` / ``redfish``: ipaddr,
 ipport, login, passwd, and for Redfish tls and the system id as ``uuid``).
 Only power devices translate; kdump levels and VM agents have no counterpart
-there and are reported as skipped.
+there and are reported as skipped. When the plan tells which nodes run
+nova-compute, only those are exported: the operator fences computes only,
+and controller BMC passwords have no business in its secret.
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ def export(generated: Generated) -> Tuple[Dict[str, Any], List[str]]:
     notes: List[str] = []
     for entry in generated.entries:
         node = entry.node
+        if entry.compute is False:
+            continue  # the operator fences computes only: keep other BMC passwords out
         host = entry.hostname or (node.name.split(".")[0].lower() if node.name else None)
         if not host:
             notes.append(f"node #{node.index} has no name, so it has no key in fencing.yaml "
@@ -36,7 +40,8 @@ def export(generated: Generated) -> Tuple[Dict[str, Any], List[str]]:
             continue
         power = [d for d in entry.devices if d.agent in ("fence_ipmilan", "fence_redfish")]
         if not power:
-            agents = ", ".join(sorted({d.agent for d in entry.devices})) or "none"
+            agents = ", ".join(sorted({d.agent for d in entry.devices
+                                       if d.agent != "fence_kdump"})) or "no power device"
             notes.append(f"{host}: {agents} has no infra-operator agent; not exported")
             continue
         device = power[0]
