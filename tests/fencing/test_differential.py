@@ -17,8 +17,11 @@ D4  redfish_verify_ca given as a YAML/JSON boolean false disables certificate
 D5  pm_port is written as a number, user names and passwords as text.
 D6  IPv6 BMC addresses are bracketed for fence_redfish and fence_rhevm, which
     paste the address into a URL.
-Outside this corpus (tripleo-common aborts or crashes there): irmc, xclarity
-and kubevirt nodes, missing fields and bad values, which we report instead.
+Outside this corpus: irmc, xclarity and kubevirt nodes and missing fields
+(tripleo-common aborts or crashes; we map or report them), and inventories it
+turns into broken devices without a word (duplicate names, MACs or BMC
+targets, invalid addresses or ports, wrong value types), which we refuse with
+messages (tests/fencing/test_checks.py).
 """
 from __future__ import annotations
 
