@@ -182,3 +182,17 @@ def test_instance_ha_off_is_one_warning(plan18):
     plan18.params.pop("ComputeInstanceHACount")
     found = plan18.findings()
     assert [(f.rule, f.severity) for f in found] == [("iha-enabled", "warning")]
+
+
+def test_role_service_nobody_maps(plan18):
+    plan18.role("ComputeInstanceHA")["ServicesDefault"].append("OS::TripleO::Services::Nope")
+    found = plan18.findings()
+    assert rules(found) == ["role-services-mapped"]
+    assert "OS::TripleO::Services::Nope" in errors(found)[0].message
+
+
+def test_templates_dir_that_is_not_tht(tmp_path):
+    from tripleo_instanceha.errors import InputError
+    from tripleo_instanceha.validate import api
+    with pytest.raises(InputError, match="not a tripleo-heat-templates tree"):
+        api.check_templates_dir(str(tmp_path))

@@ -74,6 +74,8 @@ class Validate(InstanceHACommand):
     def run_command(self, args: argparse.Namespace) -> ValidateResult:
         from tripleo_instanceha.plan import Plan
         engine = not args.no_engine
+        if args.templates:
+            api.check_templates_dir(args.templates)
         outcome = api.Outcome()
         wants_plan = not args.templates_only and bool(
             args.roles_file or args.env_files or args.nodes or args.templates)

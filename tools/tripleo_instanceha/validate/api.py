@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Sequence
 
+from tripleo_instanceha.errors import InputError
 from tripleo_instanceha.paths import template_tree
 from tripleo_instanceha.validate import linter
 from tripleo_instanceha.validate.context import PlanContext, TemplateContext, tree_files
@@ -16,6 +17,21 @@ from tripleo_instanceha.validate.findings import Finding
 
 #: A file of our tree whose presence in a THT tree means ours was laid onto it.
 OVERLAY_MARKER = os.path.join("environments", "instance-ha.yaml")
+
+
+#: Files only a tripleo-heat-templates tree has at its top (rendered or not).
+THT_MARKERS = ("overcloud.j2.yaml", "overcloud.yaml")
+
+
+def check_templates_dir(path: str) -> None:
+    """Refuse (exit 2) a --templates that is not a tripleo-heat-templates tree."""
+    if not os.path.isdir(path):
+        raise InputError.single(path, "templates directory does not exist",
+                                fix="pass --templates /usr/share/openstack-tripleo-heat-templates")
+    if not any(os.path.isfile(os.path.join(path, m)) for m in THT_MARKERS):
+        raise InputError.single(path, "not a tripleo-heat-templates tree (no "
+                                "overcloud.j2.yaml)", fix="pass the THT directory the plan "
+                                "deploys, e.g. /usr/share/openstack-tripleo-heat-templates")
 
 
 def _our_tree() -> Optional[str]:

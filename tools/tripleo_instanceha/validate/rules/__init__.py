@@ -16,7 +16,8 @@ TEMPLATE_RULES = (
     "role_name", "env_registry",
 )
 PLAN_RULES = (
-    "param_types", "iha_enabled", "iha_role_services", "pacemaker_role", "role_drift",
+    "param_types", "iha_enabled", "iha_role_services", "role_services_mapped", "pacemaker_role",
+    "role_drift",
     "fencing_enabled", "fencing_config", "fencing_coverage", "startup_delay", "shared_storage",
     "node_names", "registry_paths", "overcloud_engine",
 )

@@ -24,8 +24,17 @@ def check(ctx: PlanContext) -> Iterator[Finding]:
     if not ctx.target or not ctx.plan.roles_file:
         return
     from tripleo_instanceha import heat_engine
+    from tripleo_instanceha.errors import InstanceHAError
     from tripleo_instanceha.prepare.checks import rendered_tree
-    tree, _ = rendered_tree(ctx.target.root, ctx.plan.roles_file)
+    try:
+        tree, _ = rendered_tree(ctx.target.root, ctx.plan.roles_file)
+    except InstanceHAError as exc:
+        yield error(ID, f"THT's process-templates.py could not render {ctx.target.root} for "
+                    f"these roles: {str(exc).splitlines()[-1] if str(exc) else exc}",
+                    ctx.plan.roles_file, None,
+                    "check that the roles file suits this THT release (network names, role "
+                    "fields)")
+        return
     for problem in heat_engine.validate_overcloud(tree, ctx.env_files):
         yield error(ID, f"{problem.kind}: {problem.message}", problem.innermost_file, None,
                     FIX)
