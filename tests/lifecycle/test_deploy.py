@@ -1,0 +1,187 @@
+"""Deploy with Instance HA on (preflight, verification) and off (clean removal).
+
+Real ansible-core on localhost, real pcs -f and crm_* tools on a CIB file
+the cluster model built and crm_simulate started.
+"""
+import os
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+
+from tripleo_instanceha.cluster.model import ClusterModel
+from tripleo_instanceha.cluster.simulate import Simulator
+
+from tests.lifecycle import harness
+
+# Each Ansible scenario runs on one release; test_outputs shows all four
+# releases resolve identical task lists.
+ENABLE_RELEASE = "8.4.1"
+DISABLE_RELEASE = "11.6.0"
+
+IHA_OBJECTS = {
+    "nova-evacuate": "//configuration//primitive[@id='nova-evacuate']",
+    "unfence trigger": "//configuration//primitive[@id='compute-unfence-trigger']",
+    "unfence clone": "//configuration//clone[@id='compute-unfence-trigger-clone']",
+    "fence-nova": "//configuration//primitive[@id='stonith-fence_compute-fence-nova']",
+    "fence-nova in a level": "//fencing-level[contains(@devices, 'fence-nova')]",
+    "role attribute": "//nodes//nvpair[@name='compute-instanceha-role']",
+    "requires=fencing default": "//rsc_defaults//nvpair[@name='requires']",
+    "location rules": "//constraints/rsc_location[contains(@rsc, 'unfence') "
+                      "or @rsc='nova-evacuate']",
+    "evacuate attribute": "//status//nvpair[@name='evacuate']",
+}
+
+
+def _configuration(cib):
+    return harness.cib_query(cib, "/cib/configuration")
+
+
+def _runner(tmp_path, cib, plan, seeded=True):
+    macs = {p.name: [port.address.lower() for port in p.node.ports] for p in plan.iha_computes}
+    facts = {host: harness.interfaces_facts(m) for host, m in macs.items()} if seeded else None
+    return harness.Runner(str(tmp_path), cib, [p.name for p in plan.cluster_members],
+                          [p.name for p in plan.iha_computes], facts=facts)
+
+
+def _outputs(lifecycle_outputs, version, fencing, enabled=True, **override):
+    params = {"EnableInstanceHA": enabled, "EnableFencing": fencing["EnableFencing"],
+              "FencingConfig": fencing["FencingConfig"]}
+    params.update(override)
+    return lifecycle_outputs(version, **params)
+
+
+def _devices(config):
+    return config["devices"] if isinstance(config["devices"], list) else \
+        [d for level in config["devices"].values() for d in level]
+
+
+def test_enabled_deploy_passes_and_leaves_the_cluster_alone(tmp_path, cib, example,
+                                                            lifecycle_outputs):
+    plan, fencing = example
+    before = _configuration(cib)
+    run = _runner(tmp_path, cib, plan).deploy(
+        _outputs(lifecycle_outputs, ENABLE_RELEASE, fencing))
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "TASK [Locate nova-evacuate]" in run.stdout
+    assert "TASK [Stop when the Instance HA chain is broken]" in run.stdout
+    assert _configuration(cib) == before
+    for device in _devices(fencing["FencingConfig"]):
+        assert str(device["params"]["passwd"]) not in run.stdout
+
+
+def test_preflight_stops_when_fencing_is_off(tmp_path, cib, example, lifecycle_outputs):
+    plan, fencing = example
+    outputs = _outputs(lifecycle_outputs, ENABLE_RELEASE, fencing, EnableFencing=False)
+    run = _runner(tmp_path, cib, plan).deploy(outputs)
+    assert run.returncode != 0
+    assert "EnableFencing is not true" in run.stdout
+    assert "External deployment step 2" not in run.stdout
+
+
+def test_preflight_names_the_compute_without_a_device(tmp_path, cib, example,
+                                                      lifecycle_outputs):
+    plan, fencing = example
+    lost = plan.iha_computes[1]
+    lost_macs = {port.address.lower() for port in lost.node.ports}
+    config = fencing["FencingConfig"]
+    kept = [d for d in _devices(config) if d["host_mac"].lower() not in lost_macs]
+    outputs = _outputs(lifecycle_outputs, ENABLE_RELEASE, fencing,
+                       FencingConfig={"devices": kept})
+    run = _runner(tmp_path, cib, plan).deploy(outputs)
+    assert run.returncode != 0
+    assert f"Instance HA compute {lost.name} gets no power fencing device" in run.stdout
+    assert f"Instance HA compute {plan.iha_computes[0].name} gets no" not in run.stdout
+    assert "External deployment step 2" not in run.stdout
+
+
+def test_preflight_reads_the_real_interfaces_when_facts_are_missing(tmp_path, cib, example,
+                                                                    lifecycle_outputs):
+    """Without known facts the tasks gather them: this machine has none of the MACs."""
+    plan, fencing = example
+    run = _runner(tmp_path, cib, plan, seeded=False).deploy(
+        _outputs(lifecycle_outputs, ENABLE_RELEASE, fencing))
+    assert run.returncode != 0
+    assert "Read the network interfaces of the Instance HA computes" in run.stdout
+    local = sorted(os.listdir("/sys/class/net"))
+    macs = [open(f"/sys/class/net/{i}/address").read().strip() for i in local]
+    assert any(mac in run.stdout for mac in macs if mac != "00:00:00:00:00:00")
+    for place in plan.iha_computes:
+        assert f"Instance HA compute {place.name} gets no power fencing device" in run.stdout
+
+
+def test_verification_reports_every_broken_link(tmp_path, cib, example, lifecycle_outputs):
+    plan, fencing = example
+    first, second = (p.name for p in plan.iha_computes)
+    for change in (["stonith", "update", "stonith-fence_compute-fence-nova",
+                    f"pcmk_host_list={first}"],
+                   ["resource", "disable", "nova-evacuate"]):
+        subprocess.run(["pcs", "-f", cib] + change, check=True, capture_output=True)
+    # pacemaker acts on the change (stops nova-evacuate) and loses the second compute
+    monitor = f"{second}_monitor_{ClusterModel.from_plan(plan).remote_monitor_ms(second)}"
+    subprocess.run(["crm_simulate", "-x", cib, "-S", "-O", cib + ".after",
+                    "--op-inject", f"{monitor}@{plan.cluster_members[0].name}=7"],
+                   capture_output=True, text=True, check=True)
+    shutil.move(cib + ".after", cib)
+    run = _runner(tmp_path, cib, plan).deploy(_outputs(lifecycle_outputs, ENABLE_RELEASE, fencing))
+    assert run.returncode != 0
+    assert "nova-evacuate is not running" in run.stdout
+    assert f"does not list {second} in pcmk_host_list" in run.stdout
+    assert f"pacemaker_remote is not online on {second}," in run.stdout
+
+
+def test_disable_removes_instance_ha_and_is_idempotent(tmp_path, cib, example, example_disabled,
+                                                       lifecycle_outputs):
+    plan, fencing = example
+    for name in IHA_OBJECTS:
+        if name != "evacuate attribute":
+            assert harness.cib_query(cib, IHA_OBJECTS[name]), name
+    # a fence_compute run left a pending evacuation mark on a compute
+    subprocess.run(["crm_attribute", "--node", plan.iha_computes[0].name, "--name", "evacuate",
+                    "--update", "yes", "--lifetime", "reboot"],
+                   env=dict(os.environ, CIB_file=cib), check=True, capture_output=True)
+    assert harness.cib_query(cib, IHA_OBJECTS["evacuate attribute"])
+
+    outputs = _outputs(lifecycle_outputs, DISABLE_RELEASE, fencing, enabled=False)
+    runner = _runner(tmp_path, cib, plan)
+    first = runner.deploy(outputs, name="disable")
+    assert first.returncode == 0, first.stdout[-3000:]
+    for name, xpath in IHA_OBJECTS.items():
+        assert harness.cib_query(cib, xpath) is None, name
+
+    # What remains is what puppet-tripleo builds for the same plan without Instance HA:
+    # each compute keeps its power device alone in its level, stickiness is back.
+    assert not example_disabled.instance_ha_enabled
+    never = ClusterModel.from_plan(example_disabled)
+    assert _summary(cib) == _summarise(never.to_element().find("configuration"))
+
+    # pacemaker only stops the deleted resources: nothing is fenced, and the result is valid
+    sim = Simulator(str(tmp_path / "sim"))
+    after = sim.simulate(cib, "after-disable")
+    assert after.graph.fencing() == []
+    stopped = {a.rsc.split(":")[0] for a in after.graph.actions.values()
+               if a.operation == "stop" and a.rsc}
+    assert stopped == {"nova-evacuate", "compute-unfence-trigger",
+                       "stonith-fence_compute-fence-nova"}, stopped
+    code, messages = sim.verify(after.after)
+    assert code == 0, messages
+
+    second = runner.deploy(outputs, name="disable-again")
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert "changed=0" in second.stdout.split("PLAY RECAP")[-1]
+
+
+def _summary(cib):
+    return _summarise(ET.fromstring(harness.cib_query(cib, "/cib/configuration")))
+
+
+def _summarise(conf):
+    prims = sorted((p.get("id"), p.get("type")) for p in conf.iter("primitive"))
+    levels = sorted((lv.get("target"), lv.get("index"), lv.get("devices"))
+                    for lv in conf.iter("fencing-level"))
+    defaults = sorted((nv.get("name"), nv.get("value"))
+                      for nv in conf.find("rsc_defaults").iter("nvpair"))
+    node_attrs = sorted((n.get("uname"), nv.get("name"), nv.get("value"))
+                        for n in conf.find("nodes") for nv in n.iter("nvpair"))
+    constraints = sorted(c.get("rsc") for c in conf.find("constraints"))
+    return prims, levels, defaults, node_attrs, constraints

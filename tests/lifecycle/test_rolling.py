@@ -1,0 +1,101 @@
+"""Minor update and major upgrade of Instance HA computes: maintenance around the restart.
+
+THT runs, per compute and one at a time, the update (upgrade) steps 0-5, the
+deploy steps that restart pacemaker_remote and nova-compute, then the post
+update (upgrade) steps 0-3. The harness records the connection's maintenance
+at the restart point.
+"""
+import socket
+
+import pytest
+
+from tests.lifecycle import harness
+
+UPDATE_RELEASE = "14.3.0"
+UPGRADE_RELEASE = "18.0.0"
+MARKER = "tripleo-instanceha-maintenance"
+
+
+@pytest.fixture
+def remote_port():
+    """A listener standing in for pacemaker_remote (port 3121) on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        yield sock.getsockname()[1]
+
+
+def _maintenance(cib, node):
+    return harness.cib_query(
+        cib, f"//primitive[@id='{node}']/meta_attributes/nvpair[@name='maintenance']")
+
+
+def _marker(cib, node):
+    return harness.cib_query(cib, f"//node[@uname='{node}']//nvpair[@name='{MARKER}']")
+
+
+def _run(tmp_path, cib, plan, outputs, kind, port, name=None):
+    runner = harness.Runner(str(tmp_path), cib, [p.name for p in plan.cluster_members],
+                            [p.name for p in plan.iha_computes])
+    return runner.rolling(outputs, kind, extra={"tripleo_instanceha_remote_port": port},
+                          name=name, record=f"{name or kind}.restart.log")
+
+
+def _outputs(lifecycle_outputs, version, fencing):
+    return lifecycle_outputs(version, EnableInstanceHA=True,
+                             EnableFencing=fencing["EnableFencing"],
+                             FencingConfig=fencing["FencingConfig"])
+
+
+def test_update_holds_maintenance_across_the_restart(tmp_path, cib, example, lifecycle_outputs,
+                                                     remote_port):
+    plan, fencing = example
+    computes = [p.name for p in plan.iha_computes]
+    run = _run(tmp_path, cib, plan, _outputs(lifecycle_outputs, UPDATE_RELEASE, fencing),
+               "update", remote_port)
+    assert run.returncode == 0, run.stdout[-3000:]
+    # every compute was in maintenance when it restarted, one after the other
+    assert harness.restart_log(str(tmp_path), "update.restart.log") == {
+        c: "true" for c in computes}
+    for node in computes:
+        assert _maintenance(cib, node) is None, node
+        assert _marker(cib, node) is None, node
+
+
+def test_upgrade_respects_an_operators_maintenance_and_resumes(tmp_path, cib, example,
+                                                               lifecycle_outputs, remote_port):
+    """The operator's own maintenance stays; an interrupted upgrade is finished by a re-run."""
+    plan, fencing = example
+    mine, theirs = (p.name for p in plan.iha_computes)
+    harness.pcs(cib, "resource", "meta", theirs, "maintenance=true")
+    outputs = _outputs(lifecycle_outputs, UPGRADE_RELEASE, fencing)
+
+    # the upgrade stops after its steps (e.g. a failed package): maintenance is held
+    interrupted = dict(outputs, post_upgrade_tasks=[])
+    first = _run(tmp_path, cib, plan, interrupted, "upgrade", remote_port, name="interrupted")
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert _maintenance(cib, mine) and _marker(cib, mine)
+    assert _marker(cib, theirs) is None
+
+    again = _run(tmp_path, cib, plan, outputs, "upgrade", remote_port, name="rerun")
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert harness.restart_log(str(tmp_path), "rerun.restart.log") == {
+        mine: "true", theirs: "true"}
+    assert _maintenance(cib, mine) is None and _marker(cib, mine) is None
+    assert 'value="true"' in _maintenance(cib, theirs)
+    assert _marker(cib, theirs) is None
+
+
+def test_maintenance_is_kept_while_pacemaker_remote_is_down(tmp_path, cib, example,
+                                                            lifecycle_outputs):
+    """Leaving maintenance with the connection down would fence: the tasks wait and fail."""
+    plan, fencing = example
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    run = _run(tmp_path, cib, plan, _outputs(lifecycle_outputs, UPDATE_RELEASE, fencing),
+               "update", closed)
+    assert run.returncode != 0
+    assert "Wait until pacemaker_remote accepts connections again" in run.stdout
+    first = plan.iha_computes[0].name
+    assert _maintenance(cib, first) and _marker(cib, first)
