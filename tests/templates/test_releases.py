@@ -74,7 +74,7 @@ def test_heat_validates_the_composed_overcloud_with_our_env(rendered, heat_offli
     assert errors == [], [str(e) for e in errors]
 
 
-@pytest.mark.parametrize("version", ["11.6.0"])
+@pytest.mark.parametrize("version", ["8.4.1"])
 def test_heat_validates_the_pre_train_alias_path(rendered, heat_offline, version, tmp_path):
     """Environments written for puppet/services/pacemaker/compute-instanceha.yaml keep working."""
     tree = rendered(version)

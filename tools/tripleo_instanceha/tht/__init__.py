@@ -11,9 +11,9 @@ every test and command the same four operations on a real tree:
 - ``yaml_validate(tree)``: THT's ``tools/yaml-validate.py``.
 """
 from tripleo_instanceha.tht.fetch import RELEASES, THTFetchError, fetch
-from tripleo_instanceha.tht.overlay import overlay
+from tripleo_instanceha.tht.overlay import OverlayError, overlay
 from tripleo_instanceha.tht.tools import (THTToolError, ToolRun, network_data_file, render,
                                           roles_file, yaml_validate)
 
-__all__ = ["RELEASES", "THTFetchError", "THTToolError", "ToolRun", "fetch", "network_data_file",
-           "overlay", "render", "roles_file", "yaml_validate"]
+__all__ = ["RELEASES", "OverlayError", "THTFetchError", "THTToolError", "ToolRun", "fetch",
+           "network_data_file", "overlay", "render", "roles_file", "yaml_validate"]

@@ -150,6 +150,9 @@ def overlay(tht_dir: str, dest: str, tree: Optional[str] = None) -> str:
     tree = tree or template_tree()
     if not os.path.isfile(os.path.join(tht_dir, "overcloud.j2.yaml")):
         raise OverlayError(f"{tht_dir}: not a tripleo-heat-templates tree (no overcloud.j2.yaml)")
+    if os.path.exists(dest):
+        raise OverlayError(f"{dest}: already exists (fix: pass a new directory; the overlay "
+                           f"never writes into an existing tree)")
     _ref_rel, reference = reference_service(tht_dir)
     required = required_params(tht_dir)
     ours = {rel: load_file(os.path.join(tree, rel)) for rel in _our_files(tree)}
