@@ -18,6 +18,7 @@ from tripleo_instanceha.plan.nodes import Node
 SUPPORTED = ", ".join(sorted(D.DRIVER_PROTOCOLS))
 _QUOTE_MAX = 60
 _BREAKS = re.compile("[\n\r\0]")
+_SHELL_SPECIAL = re.compile(r'["$`\\]')
 
 
 def quote(value: Any) -> str:
@@ -251,6 +252,11 @@ def _check_bmc(node: Node, protocol: str, bmc: Dict[str, Any], out: Collector,
         elif isinstance(value, str) and _BREAKS.search(value):
             out.node(node, key, "contains a line break or NUL character",
                      f"write {key} on one line")
+        elif isinstance(value, str) and _SHELL_SPECIAL.search(value):
+            out.node(node, key, "contains \", $, ` or \\, which puppet-pacemaker writes "
+                     "unescaped inside double quotes of the pcs command it runs through a "
+                     "shell: the stonith device may fail to be created or get a mangled value",
+                     "choose a value without these characters (on the BMC too)", warn=True)
     verify = bmc.get("verify_ca")
     if verify is not None and protocol in ("redfish", "kubevirt") \
             and D.parse_verify_ca(verify) is None:
