@@ -196,3 +196,13 @@ def test_templates_dir_that_is_not_tht(tmp_path):
     from tripleo_instanceha.validate import api
     with pytest.raises(InputError, match="not a tripleo-heat-templates tree"):
         api.check_templates_dir(str(tmp_path))
+
+
+def test_without_templates_only_explicit_none_mappings_count(plan18):
+    from tripleo_instanceha.plan import Plan
+    from tripleo_instanceha.validate import linter
+    from tripleo_instanceha.validate.context import PlanContext
+    roles, envs, nodes = plan18.write()
+    envs = envs[1:]  # no THT: only our environment and the plan's own files
+    ctx = PlanContext(Plan.load(None, roles, envs, nodes), None, False, envs)
+    assert linter.lint_plan(ctx, engine=False) == []

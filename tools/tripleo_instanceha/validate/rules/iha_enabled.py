@@ -26,7 +26,7 @@ def _mapping_problem(ctx: PlanContext, service: str) -> str:
     target = env.resolve(service)
     if target == NONE_TYPE:
         return "maps to OS::Heat::None"
-    if target is None and (ctx.target or env.resource_registry):
+    if target is None and ctx.target:  # only THT's base registry makes "unmapped" certain
         return "is not mapped in any environment"
     return ""
 
