@@ -141,6 +141,7 @@ def test_duplicate_keys_are_problems_not_silent_overrides(tmp_path):
                       "- name: a\n  pm_password: Pw-First-77\n  pm_password: Pw-Second-88\n")
     inventory = read_inventory(yaml_path)
     assert [p.line for p in inventory.problems] == [3]
+    assert inventory.problems[0].field == "node a (#0)"
     assert "pm_password" in str(inventory.problems[0])
     assert "Pw-" not in str(inventory.problems[0])
     json_path = write(tmp_path, "d.json", '[{"name": "a", "name": "b"}]')

@@ -406,7 +406,26 @@ def inventory_from_data(data: Any, source: str, problems: Optional[List[Problem]
                                     fix="describe each node as key: value pairs"))
             continue
         nodes.append(node_from_dict(index, raw))
+    _attribute_to_nodes(problems, nodes)
     return Inventory(source, nodes, problems)
+
+
+def _attribute_to_nodes(problems: List[Problem], nodes: List[Node]) -> None:
+    """Name the node a line-numbered reading problem (a duplicate key) falls in."""
+    starts = [(node_line(n), n) for n in nodes if node_line(n) is not None]
+    for problem in problems:
+        if problem.line is None or problem.field is not None \
+                or "appears twice" not in problem.message:
+            continue
+        owner = None
+        for line, node in starts:
+            if line <= problem.line:
+                owner = node
+            else:
+                break
+        if owner is not None:
+            name = f"{owner.name} (#{owner.index})" if owner.name else f"#{owner.index}"
+            problem.field = f"node {name}"
 
 
 def read_inventory(path: str, kind: Optional[str] = None) -> Inventory:
