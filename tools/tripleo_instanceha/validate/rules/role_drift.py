@@ -39,7 +39,9 @@ def check(ctx: PlanContext) -> Iterator[Finding]:
     for role in ctx.iha_roles:
         missing = [s for s in services if not role.has(s)]
         if missing:
-            short = ", ".join(s.rsplit("::", 1)[-1] for s in missing)
+            names = [s.rsplit("::", 1)[-1] for s in missing]
+            short = ", ".join(names[:12]) + (f" and {len(names) - 12} more"
+                                             if len(names) > 12 else "")
             source, line = ctx.role_location(role, "ServicesDefault")
             yield warning(ID, f"role {role.name} lacks {len(missing)} service(s) of {origin}: "
                           f"{short}; its computes will not get them", source, line, FIX)

@@ -32,5 +32,7 @@ def check(ctx: PlanContext) -> Iterator[Finding]:
                    if s.startswith(PREFIX) and env.resolve(s) is None]
         if missing:
             source, line = ctx.role_location(role, "ServicesDefault")
-            yield error(ID, f"role {role.name} lists service(s) no environment maps: "
-                        f"{', '.join(missing)}", source, line, FIX)
+            more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+            shown = ", ".join(missing[:8]) + more
+            yield error(ID, f"role {role.name} lists {len(missing)} service(s) no environment "
+                        f"maps: {shown}", source, line, FIX)
