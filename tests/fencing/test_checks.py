@@ -38,6 +38,7 @@ def problems_of(nodes, options=D.Options(), selection=Selection()):
     (good(pm_type=None), "pm_type: is missing"),
     (good(pm_type=["ipmi"]), "pm_type: must be a driver name, not a list"),
     (good(pm_addr=None), "pm_addr: is missing"),
+    (good(pm_addr=""), "pm_addr: is missing; fence_ipmilan needs it (fix"),
     (good(pm_user=None), "pm_user: is missing"),
     (good(pm_password=None), "pm_password: is missing"),
     (good(pm_password=""), "pm_password: is missing"),
@@ -71,6 +72,8 @@ def problems_of(nodes, options=D.Options(), selection=Selection()):
     (good(pm_type="kubevirt"), "pm_vm_name: is missing"),
     (good(pm_user="a\nb"), "pm_user: contains a line break"),
     (good(driver_info="x"), "driver_info: must be a mapping"),
+    (good(capabilities={"profile": ["a"]}), "capabilities.profile: must be a single value"),
+    (good(name="n" * 500, pm_type="bogus"), "node " + "n" * 60 + "... (#0): pm_type"),
 ])
 def test_each_bad_field_is_named(node, expected):
     assert expected in problems_of([node])
@@ -86,6 +89,7 @@ def test_duplicates_across_nodes():
     assert "node node-0 (#1): name: 'node-0' is also the name of node #0" in text
     assert "MAC 52:54:00:00:00:01 also belongs to node node-0 (#0)" in text
     assert "the same fence_ipmilan target as node node-0 (#0) (192.0.2.1 623)" in text
+    assert text.count("pm_addr") == 2  # the copied address, once per copy
     assert "node node-2 (#2): pm_addr: the same fence_ipmilan target" in text
 
 

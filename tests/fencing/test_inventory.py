@@ -107,7 +107,11 @@ def test_classic_driver_names(pm_type, driver):
 
 
 @pytest.mark.parametrize("name, content, expected", [
-    ("e.json", "", "broken JSON"),
+    ("e.json", "", "the inventory is empty"),
+    ("e.csv", "ipmi,192.0.2.1\n", "row has 2 columns, needs at least 5"),
+    ("m.yaml", "- a: 1\n---\n- b: 2\n", "broken YAML"),
+    ("t.yaml", "- !!python/object:os.system {}\n", "broken YAML"),
+    ("u.json", '"\\ud800"'.encode(), "must be a list"),
     ("e.yaml", "", "the inventory is empty"),
     ("e.yaml", "# only a comment\n", "the inventory is empty"),
     ("n.yaml", "nodes: {}\n", "must be a list"),

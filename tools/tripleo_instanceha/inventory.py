@@ -396,8 +396,8 @@ def inventory_from_data(data: Any, source: str, problems: Optional[List[Problem]
         raise InputError.single(source, f"the nodes must be a list, not {type_name(data)}",
                                 field="nodes", fix="give the nodes as a list of mappings")
     if not data:
-        raise InputError.single(source, "the inventory has no nodes", field="nodes",
-                                fix="list at least one node")
+        raise InputError(problems or [Problem(source, "the inventory has no nodes",
+                                              field="nodes", fix="list at least one node")])
     nodes = []
     for index, raw in enumerate(data):
         if not isinstance(raw, dict):
@@ -424,13 +424,15 @@ def _attribute_to_nodes(problems: List[Problem], nodes: List[Node]) -> None:
             else:
                 break
         if owner is not None:
-            name = f"{owner.name} (#{owner.index})" if owner.name else f"#{owner.index}"
-            problem.field = f"node {name}"
+            problem.field = f"node {node_label(owner)}"
 
 
 def read_inventory(path: str, kind: Optional[str] = None) -> Inventory:
     """Read an inventory file; InputError if it cannot be read or holds no node list."""
     text = yamlio.read_text(path)
+    if not text.strip():
+        raise InputError.single(path, "the inventory is empty",
+                                fix="list the nodes under a top-level 'nodes' key")
     data, problems = parse_inventory_text(text, path, kind)
     return inventory_from_data(data, path, problems)
 
@@ -441,6 +443,14 @@ def load_inventory(path: str) -> List[Node]:
     if inventory.problems:
         raise InputError(inventory.problems)
     return inventory.nodes
+
+
+def node_label(node: Node, limit: int = 60) -> str:
+    """How messages name a node: its name (escaped, cut to `limit`) and its position."""
+    if not node.name:
+        return f"#{node.index}"
+    name = node.name if len(node.name) <= limit else node.name[:limit] + "..."
+    return f"{name if name.isprintable() else repr(name)[1:-1]} (#{node.index})"
 
 
 def node_line(node: Node) -> Optional[int]:

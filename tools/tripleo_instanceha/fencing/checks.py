@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from tripleo_instanceha.errors import Problem
 from tripleo_instanceha.fencing import drivers as D
-from tripleo_instanceha.inventory import node_line, normalise_mac, type_name
+from tripleo_instanceha.inventory import node_label, node_line, normalise_mac, type_name
 from tripleo_instanceha.plan.nodes import Node
 
 SUPPORTED = ", ".join(sorted(D.DRIVER_PROTOCOLS))
@@ -32,8 +32,7 @@ def printable(text: str) -> str:
     return text if text.isprintable() else repr(text)[1:-1]
 
 
-def label(node: Node) -> str:
-    return f"{printable(node.name)} (#{node.index})" if node.name else f"#{node.index}"
+label = node_label
 
 
 class Collector:
@@ -159,7 +158,13 @@ def _check_capabilities(node: Node, out: Collector) -> None:
     caps = node.raw.get("capabilities")
     if caps is None and isinstance(node.raw.get("properties"), dict):
         caps = node.raw["properties"].get("capabilities")
-    if caps is None or isinstance(caps, dict):
+    if isinstance(caps, dict):
+        for key, value in caps.items():
+            if isinstance(value, (dict, list)):
+                out.node(node, f"capabilities.{key}", f"must be a single value, not "
+                         f"{type_name(value)}", "write e.g. profile: compute")
+        return
+    if caps is None:
         return
     if not isinstance(caps, str):
         out.node(node, "capabilities", f"must be text like 'profile:compute', not "
@@ -220,7 +225,7 @@ def _check_bmc(node: Node, protocol: str, bmc: Dict[str, Any], out: Collector,
             out.node(node, key, f"is missing; {agent} needs it",
                      f"set {key} (or the ironic driver_info key) for this node")
     address = None
-    if bmc.get("address") is not None:
+    if bmc.get("address") not in (None, ""):
         address = D.parse_address(bmc["address"])
         if address is None:
             value = bmc["address"]
