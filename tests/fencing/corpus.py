@@ -61,7 +61,8 @@ def node(rng: random.Random, index: int, used_macs: set) -> Dict[str, Any]:
         pxe = rng.randrange(len(macs))
         entry["ports"] = [{"address": m, "pxe_enabled": i == pxe} for i, m in enumerate(macs)]
     elif shape == 4:
-        entry["ports"] = [{"address": _mac(rng, used_macs).upper()}]
+        mac = _mac(rng, used_macs).upper()
+        entry["ports"] = [{"address": mac if rng.random() < 0.5 else mac.replace(":", "-")}]
     else:
         entry["mac"] = [_mac(rng, used_macs)]
     if rng.random() < 0.5:

@@ -17,6 +17,9 @@ D4  redfish_verify_ca given as a YAML/JSON boolean false disables certificate
 D5  pm_port is written as a number, user names and passwords as text.
 D6  IPv6 BMC addresses are bracketed for fence_redfish and fence_rhevm, which
     paste the address into a URL.
+D7  MACs written with dashes (or Cisco dots) become the colon form facter
+    reports, which puppet-tripleo matches host_mac against; tripleo-common
+    only lower-cases them.
 Outside this corpus: irmc, xclarity and kubevirt nodes and missing fields
 (tripleo-common aborts or crashes; we map or report them), and inventories it
 turns into broken devices without a word (duplicate names, MACs or BMC
@@ -46,14 +49,14 @@ def ours(nodes, opts):
 
 
 def upstream_with_differences(nodes, opts):
-    """tripleo-common's output with the documented differences D1-D6 applied."""
+    """tripleo-common's output with the documented differences D1-D7 applied."""
     result = generate_fencing_parameters(copy.deepcopy(nodes), **opts)
     for node, device in zip(nodes, result["parameter_defaults"]["FencingConfig"]["devices"]):
         params = device["params"]
         # D1
         ports = node.get("ports") or [{"address": m} for m in node.get("mac", [])]
         pxe = [p for p in ports if p.get("pxe_enabled")]
-        if ports:
+        if ports:  # D1, and D7 (normalise_mac)
             device["host_mac"] = normalise_mac((pxe or ports)[0]["address"])
         if device["agent"] == "fence_redfish":
             params.pop("privlvl", None)  # D2
@@ -97,6 +100,7 @@ def test_corpus_covers_every_difference_and_driver():
     assert any(n.get("redfish_verify_ca") is False for n in nodes)
     assert any(n["pm_type"] == "redfish" and ":" in n["pm_addr"] for n in nodes)
     assert any(isinstance(n.get("pm_port"), str) for n in nodes)
+    assert any("-" in p["address"] for n in nodes for p in n.get("ports", []))
 
 
 def test_differences_are_real():
