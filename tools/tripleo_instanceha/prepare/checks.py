@@ -133,11 +133,15 @@ def fencing(plan, nodes_file: str) -> Tuple[str, List[str]]:
     return text, [e.hostname or e.node.label for e in generated.entries]
 
 
-def validate(plan, templates_dir: str, env_files: Sequence[str], engine: bool) -> List[Any]:
-    """The plan linter's findings (errors stop prepare; warnings are reported)."""
+def validate(plan, templates_dir: str, env_files: Sequence[str]) -> List[Any]:
+    """The plan linter's findings (errors stop prepare; warnings are reported).
+
+    Its Heat-engine rules are left to :func:`heat_check`, which runs the same
+    composed overcloud once, with what releases before 18.0.0 need offline.
+    """
     from tripleo_instanceha.validate.context import PlanContext
     from tripleo_instanceha.validate.linter import lint_plan
-    return lint_plan(PlanContext(plan, templates_dir, engine, list(env_files)), engine)
+    return lint_plan(PlanContext(plan, templates_dir, False, list(env_files)), False)
 
 
 @dataclass

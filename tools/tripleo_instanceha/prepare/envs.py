@@ -120,12 +120,16 @@ def parameters_text(chosen: Mapping[str, Any]) -> str:
 
 
 def declares_flavors(tht_dir: str) -> bool:
-    """Whether this release still schedules nodes with Overcloud<Role>Flavor (before Wallaby)."""
-    try:
-        with open(os.path.join(tht_dir, "overcloud.j2.yaml"), encoding="utf-8") as handle:
-            return "Overcloud{{role.name}}Flavor" in handle.read()
-    except OSError:
-        return False
+    """Whether this release declares Overcloud<Role>Flavor (up to Wallaby): the flavor
+    whose profile selects each role's nodes, checked by tripleoclient before deploying."""
+    for rel in ("puppet/role.role.j2.yaml", "overcloud.j2.yaml"):
+        try:
+            with open(os.path.join(tht_dir, rel), encoding="utf-8") as handle:
+                if "Overcloud{{role.name}}Flavor" in handle.read():
+                    return True
+        except OSError:
+            continue
+    return False
 
 
 def node_info_text(roles: List[Role], assignment: Assignment, nodes_file: str,

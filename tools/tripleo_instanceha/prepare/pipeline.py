@@ -184,7 +184,7 @@ def run(req: Request) -> Outcome:
                      + list(req.env_files) + [stage(n) for n in (NODE_INFO, FENCING, PARAMETERS)])
         plan = Plan.load(req.templates, stage(ROLES), env_chain, req.nodes_file, req.stack_name)
         outcome.findings = [_unstaged(f, staging, output_dir) for f in
-                            checks.validate(plan, req.templates, env_chain, req.heat_check)]
+                            checks.validate(plan, req.templates, env_chain)]
         if checks.has_errors(outcome.findings):
             outcome.stopped = "validate found errors"
             return outcome

@@ -20,6 +20,11 @@ def _as_dict(item: Any) -> Any:
 
 
 def _line(item: Any) -> str:
+    if hasattr(item, "severity") and hasattr(item, "message"):
+        where = item.location() if hasattr(item, "location") else ""
+        fix = f" (fix: {item.fix})" if getattr(item, "fix", None) else ""
+        return f"{where + ': ' if where else ''}{item.severity}: {item.message} " \
+               f"[{item.rule}]{fix}"
     for attr in ("to_text", "summary_line"):
         method = getattr(item, attr, None)
         if callable(method):

@@ -1,19 +1,22 @@
 """Our Instance HA templates, spoken in the target release's dialect, for the output directory.
 
 Why ship a copy next to the generated files: the operator's THT tree is the
-stock one, and each release spells shared parameter definitions and the HOT
-version differently. Writing our few templates adapted to that release (the
-same adaptation the overlay uses) gives a deploy command that works against
-an unmodified tree, with every path inside the output directory.
+stock one, and each release spells shared parameter definitions, the HOT
+version and the parameters every service must declare differently. The
+overlay (tht.overlay) is the one place that knows how; its result for our
+files is taken as is, so the deploy command works against an unmodified tree
+with every Instance HA path inside the output directory.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from typing import Dict
 
 from tripleo_instanceha.paths import template_tree
-from tripleo_instanceha.tht.overlay import adapt_template, reference_service
-from tripleo_instanceha.yamlio import dump_yaml, load_file, read_text
+from tripleo_instanceha.tht.overlay import overlay
+from tripleo_instanceha.yamlio import read_text
 
 #: Folder of the output directory that holds the adapted templates.
 SUBDIR = "instance-ha-templates"
@@ -22,22 +25,22 @@ TEMPLATE_DIRS = ("environments", "deployment", "puppet")
 ENVIRONMENT = f"{SUBDIR}/environments/instance-ha.yaml"
 
 
-def adapted_templates(tht_dir: str) -> Dict[str, str]:
-    """relative path (under SUBDIR) -> text, for every file of our template tree."""
-    tree = template_tree()
-    _rel, reference = reference_service(tht_dir)
-    files: Dict[str, str] = {}
+def _our_files(tree: str):
     for top in TEMPLATE_DIRS:
         for dirpath, dirs, names in os.walk(os.path.join(tree, top)):
             dirs.sort()
             for name in sorted(names):
-                if not name.endswith(".yaml"):
-                    continue
-                path = os.path.join(dirpath, name)
-                rel = os.path.join(SUBDIR, os.path.relpath(path, tree))
-                data = load_file(path)
-                if isinstance(data, dict) and "heat_template_version" in data:
-                    files[rel] = dump_yaml(adapt_template(data, reference))
-                else:
-                    files[rel] = read_text(path)
-    return files
+                if name.endswith(".yaml"):
+                    yield os.path.relpath(os.path.join(dirpath, name), tree)
+
+
+def adapted_templates(tht_dir: str) -> Dict[str, str]:
+    """relative path (under SUBDIR) -> text, for every template and environment of our tree."""
+    tree = template_tree()
+    work = tempfile.mkdtemp(prefix="tripleo-instanceha-overlay-")
+    try:
+        laid = overlay(tht_dir, os.path.join(work, "tree"), tree)
+        return {os.path.join(SUBDIR, rel): read_text(os.path.join(laid, rel))
+                for rel in _our_files(tree)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
