@@ -6,6 +6,7 @@ import json
 import pytest
 
 from tripleo_instanceha.errors import InputError
+from tripleo_instanceha import inventory as inventory_mod
 from tripleo_instanceha.inventory import (load_inventory, normalise_driver, normalise_mac,
                                           read_inventory)
 
@@ -182,3 +183,23 @@ def test_json_without_extension_is_read_as_json(tmp_path):
     text = '{\n\t"nodes": [{"name": "a", "pm_type": "ipmi", "pm_password": "t\\u00e9"}]\n}'
     [node] = load_inventory(write(tmp_path, "instackenv", text))
     assert node.bmc["password"] == "t\u00e9"
+
+
+BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+
+
+@pytest.mark.parametrize("loader", inventory_mod._LOADERS, ids=lambda c: c.__name__)
+def test_both_yaml_loaders_apply_the_same_rules(loader):
+    """libyaml-backed when PyYAML has it, pure Python otherwise: same answers."""
+    data, problems = inventory_mod._parse_yaml(
+        "d: &d {pm_type: ipmi}\nnodes:\n  - <<: *d\n    name: a\n    pm_password: 0123\n"
+        "    mac: [52:54:00:12:34:56]\n    name: b\n", "x.yaml", loader)
+    node = data["nodes"][0]
+    assert node["pm_type"] == "ipmi" and node["pm_password"] == "0123"
+    assert node["mac"] == ["52:54:00:12:34:56"] and node.line == 3
+    assert [(p.line, "'name'" in p.message) for p in problems] == [(7, True)]
+    for text, expected in ((BOMB, "aliases expand"), ("[" * 3000 + "]" * 3000, "too deeply"),
+                           ("a: [1\n", "broken YAML")):
+        with pytest.raises(InputError, match=expected):
+            inventory_mod._parse_yaml(text, "x.yaml", loader)

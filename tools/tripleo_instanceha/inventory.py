@@ -203,8 +203,8 @@ MAX_ALIAS_EXPANSION = 1_000_000
 _NUMBER_PREFIXES = ("0", "+0", "-0")
 
 
-class _InventoryLoader(yamlio._GuardedLoader):
-    """SafeLoader for inventories.
+class _InventoryRules:
+    """What an inventory loader does beyond SafeLoader (mixed into both loaders below).
 
     Why not the plain guarded loader: operators write ``<<: *defaults`` on
     every node, which a fixed alias count would refuse, so aliases are judged
@@ -214,8 +214,7 @@ class _InventoryLoader(yamlio._GuardedLoader):
     integer), a password such as 0123 (octal) or 1.50 (float).
     """
 
-    def __init__(self, stream):
-        super().__init__(stream)
+    def _init_rules(self) -> None:
         self.duplicates: List[Tuple[str, int]] = []
         self._expanded = 0
         self._sizes: Dict[int, int] = {}
@@ -267,24 +266,58 @@ class _InventoryLoader(yamlio._GuardedLoader):
         return self.construct_scalar(node)
 
 
-_InventoryLoader.add_constructor("tag:yaml.org,2002:map", _InventoryLoader.construct_mapping)
-_InventoryLoader.add_constructor("tag:yaml.org,2002:int", _InventoryLoader.construct_literal_int)
-_InventoryLoader.add_constructor("tag:yaml.org,2002:float",
-                                 _InventoryLoader.construct_literal_float)
+class _PureInventoryLoader(_InventoryRules, yamlio._GuardedLoader):
+    def __init__(self, stream):
+        yamlio._GuardedLoader.__init__(self, stream)
+        self._init_rules()
 
 
-def _parse_yaml(text: str, source: str) -> Tuple[Any, List[Problem]]:
-    loader = _InventoryLoader(text)
+_LOADERS: List[type] = [_PureInventoryLoader]
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml._yaml import CParser
+
+    class _FastInventoryLoader(_InventoryRules, yaml.composer.Composer, CParser,
+                               yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """libyaml scans and parses (about 3x faster on a 10,000-node file); composing
+        and constructing stay in Python, where the guards above live."""
+
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._init_rules()
+
+    _LOADERS.insert(0, _FastInventoryLoader)
+
+for _loader in _LOADERS:
+    _loader.add_constructor("tag:yaml.org,2002:map", _InventoryRules.construct_mapping)
+    _loader.add_constructor("tag:yaml.org,2002:int", _InventoryRules.construct_literal_int)
+    _loader.add_constructor("tag:yaml.org,2002:float", _InventoryRules.construct_literal_float)
+
+
+def _parse_yaml(text: str, source: str, loader_class: Optional[type] = None
+                ) -> Tuple[Any, List[Problem]]:
+    loader = (loader_class or _LOADERS[0])(text)
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:
+            raise InputError.single(source, "YAML nested too deeply",
+                                    fix="flatten the document") from None
         bomb = "aliases" in problem
         raise InputError.single(source, problem if bomb else f"broken YAML: {problem}",
                                 line=mark.line + 1 if mark else None,
                                 fix="write the values out instead of nesting aliases" if bomb
                                 else "correct the syntax at that line") from None
+    except yaml.reader.ReaderError as exc:
+        line = text[:exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        raise InputError.single(source, "a character YAML does not allow (a control "
+                                "character)", line=line,
+                                fix="remove it, or write the value in double quotes with an "
+                                    "escape") from None
     except yaml.YAMLError as exc:
         raise InputError.single(source, f"broken YAML: {type(exc).__name__}",
                                 fix="correct the syntax") from None
