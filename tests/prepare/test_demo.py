@@ -20,7 +20,8 @@ def test_demo_prepares_the_bundled_example(tmp_path):
     assert "Heat engine: the composed overcloud validates" in text
     assert "failure -> first evacuate call" in text
     assert "example-bmc-password" not in text + proc.stderr
-    deploy = text.split("Deploy with:\n", 1)[1].replace("\\\n", " ").split()
+    block = text.split("Deploy with:\n", 1)[1].split("For your own cloud:", 1)[0]
+    deploy = block.replace("\\\n", " ").split()
     assert deploy[:3] == ["openstack", "overcloud", "deploy"]
     assert all(os.path.isfile(path) for path in command.env_files_of(deploy))
     again = subprocess.run([script, "demo", "--output-dir", str(out), "--skip-heat-check"],

@@ -13,6 +13,8 @@ from tripleo_instanceha.prepare.report import PrepareResult
 DEMO_RELEASE = "18.0.0"
 TITLE = ("Instance HA demo: the bundled example (3 controllers, 2 Instance HA computes, "
          "1 plain compute)\nInventory: {nodes}")
+FOOTER = ("For your own cloud: tripleo-instanceha prepare --templates "
+          "/usr/share/openstack-tripleo-heat-templates --nodes instackenv.json --output-dir DIR")
 
 
 class Demo(InstanceHACommand):
@@ -37,4 +39,4 @@ class Demo(InstanceHACommand):
             env_files=[os.path.join(EXAMPLE_DIR, "instance-ha-params.yaml")], settings=settings,
             force=args.force, heat_check=args.heat_check, scenarios=args.scenarios,
             rehearse=args.rehearse)
-        return PrepareResult(pipeline.run(request), release, TITLE.format(nodes=nodes))
+        return PrepareResult(pipeline.run(request), release, TITLE.format(nodes=nodes), FOOTER)

@@ -33,10 +33,12 @@ def _line(item: Any) -> str:
 
 
 class PrepareResult(Result):
-    def __init__(self, outcome: Outcome, release: str = "", title: str = "") -> None:
+    def __init__(self, outcome: Outcome, release: str = "", title: str = "",
+                 footer: str = "") -> None:
         self.outcome = outcome
         self.release = release
         self.title = title
+        self.footer = footer
         self.exit_code = EXIT_CLEAN if outcome.ok else EXIT_FINDINGS
 
     def to_dict(self) -> Dict[str, Any]:
@@ -100,4 +102,6 @@ class PrepareResult(Result):
         out.extend(f"  wrote {name}" for name in o.written if "/" not in name)
         out.append("Deploy with:")
         out.append(command.as_shell(o.deploy))
+        if self.footer:
+            out.append(self.footer)
         return "\n".join(out)
