@@ -184,3 +184,23 @@ def test_the_same_nic_in_ports_and_the_deprecated_mac_list_is_fine():
     node = good(0, mac=["52-54-00-00-00-01"])
     generated = build(inventory_from_data([node], "x").nodes)
     assert generated.config.devices[0].host_mac == "52:54:00:00:00:01"
+
+
+def test_plan_roles_select_and_name_the_nodes():
+    import os
+
+    from tripleo_instanceha.fencing.generator import generate
+    from tripleo_instanceha.paths import EXAMPLE_DIR
+    files = {k: os.path.join(EXAMPLE_DIR, v) for k, v in (
+        ("nodes", "instackenv.json"), ("roles", "roles_data.yaml"),
+        ("params", "instance-ha-params.yaml"))}
+    generated = generate(files["nodes"], selection=Selection(roles=("ComputeInstanceHA",)),
+                         roles_file=files["roles"], env_files=[files["params"]])
+    assert [(e.hostname, e.role, e.compute) for e in generated.entries] == [
+        ("overcloud-novacomputeiha-0", "ComputeInstanceHA", True),
+        ("overcloud-novacomputeiha-1", "ComputeInstanceHA", True)]
+    with pytest.raises(InputError, match="role 'Nope' is not in the roles file"):
+        generate(files["nodes"], selection=Selection(roles=("Nope",)),
+                 roles_file=files["roles"], env_files=[files["params"]])
+    with pytest.raises(InputError, match="environments need the roles file"):
+        generate(files["nodes"], env_files=[files["params"]])
