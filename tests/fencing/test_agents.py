@@ -73,6 +73,12 @@ def test_metadata_check_catches_what_tripleo_common_emits(agent, params, expecte
     assert any(expected in p for p in problems), problems
 
 
+def test_device_problems_for_validate():
+    assert agents.device_problems("fence_ipmilan", {"ipaddr": "h", "login": "u"}) == []
+    assert agents.device_problems("fence_kdump", {"bogus": 1}) == [
+        "fence_kdump has no parameter 'bogus'"]
+
+
 def test_parse_metadata_reads_aliases():
     meta = agents.metadata("fence_redfish")
     assert "login" in meta.aliases("username") and "username" in meta.aliases("login")

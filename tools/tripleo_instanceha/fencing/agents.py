@@ -111,3 +111,11 @@ def metadata(agent: str) -> AgentMetadata:
         raise InputError.single(agent, "printed no metadata for -o metadata",
                                 fix="check the fence-agents installation")
     return parse_metadata(result.stdout, agent)
+
+
+def device_problems(agent: str, params: Dict[str, Any]) -> List[str]:
+    """What the installed agent would reject in one FencingConfig device (for `validate`).
+
+    Raises ToolMissingError when fence-agents (or this agent) is not installed.
+    """
+    return metadata(agent).problems(params, pacemaker_supplies=("action",))
