@@ -152,6 +152,14 @@ class Runner:
                       "tasks": [{"ansible.builtin.include_tasks": post}]})
         return self.run(plays, extra, name)
 
+    def host_prep(self, outputs: Mapping[str, Any], extra=None, name="host-prep"):
+        """The role's host_prep_tasks on every Instance HA compute."""
+        tasks = self.write_tasks(f"{name}-tasks", outputs.get("host_prep_tasks"))
+        play = {"hosts": "compute_instanceha", "name": "Host prep deployment",
+                "gather_facts": False, "become": False,
+                "tasks": [{"ansible.builtin.include_tasks": tasks}]}
+        return self.run([play], extra, name)
+
     def rolling(self, outputs: Mapping[str, Any], kind: str, extra=None, name=None,
                 record: str = "restart.log"):
         """``kind`` update or upgrade: per compute, serially, as THT's playbooks do.

@@ -171,6 +171,25 @@ def test_disable_removes_instance_ha_and_is_idempotent(tmp_path, cib, example, e
     assert "changed=0" in second.stdout.split("PLAY RECAP")[-1]
 
 
+def test_disabled_host_prep_returns_nova_compute_to_a_plain_start(tmp_path, cib, example,
+                                                                  lifecycle_outputs):
+    """The file that makes check-run-nova-compute wait for evacuations goes away."""
+    plan, fencing = example
+    enable_file = tmp_path / "instanceha" / "enabled"
+    enable_file.parent.mkdir()
+    enable_file.write_text("")
+    runner = _runner(tmp_path, cib, plan, seeded=False)
+    extra = {"tripleo_instanceha_enable_file": str(enable_file)}
+    enabled = _outputs(lifecycle_outputs, DISABLE_RELEASE, fencing)
+    assert enabled["host_prep_tasks"] == []
+    outputs = _outputs(lifecycle_outputs, DISABLE_RELEASE, fencing, enabled=False)
+    first = runner.host_prep(outputs, extra)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert not enable_file.exists()
+    again = runner.host_prep(outputs, extra, name="host-prep-again")
+    assert again.returncode == 0 and "changed=0" in again.stdout.split("PLAY RECAP")[-1]
+
+
 def _summary(cib):
     return _summarise(ET.fromstring(harness.cib_query(cib, "/cib/configuration")))
 

@@ -1,4 +1,10 @@
-"""ansible-lint (default profile, offline) on every task list the template resolves to."""
+"""ansible-lint (default profile, offline) on every task list the template resolves to.
+
+One rule is skipped, on purpose: ``fqcn`` (``ansible.builtin.command`` rather
+than ``command``). The tasks run on every supported release's undercloud, and
+Queens ships Ansible 2.5/2.6, which predates collections; short module names
+run everywhere, from Ansible 2.5 to today's ansible-core (used here).
+"""
 import os
 import subprocess
 
@@ -37,7 +43,8 @@ def test_ansible_lint_passes_on_every_task_list(tmp_path, lifecycle_outputs, exa
     assert len(written) == 8  # six task lists enabled, two disabled
     env = dict(os.environ, NO_COLOR="1", ANSIBLE_HOME=str(tmp_path / "home"),
                ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
-    run = subprocess.run([harness.ANSIBLE_LINT, "--offline", "--nocolor", *written],
+    run = subprocess.run([harness.ANSIBLE_LINT, "--offline", "--nocolor", "--skip-list", "fqcn",
+                          *written],
                          cwd=str(tmp_path), capture_output=True, text=True, env=env,
                          timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
