@@ -128,6 +128,13 @@ def _mutations():
         "role count string": roles([{"name": "Controller", "CountDefault": "3",
                                      "ServicesDefault": []}]),
         "duplicate roles": roles([{"name": "A"}, {"name": "A"}]),
+        "role name list": roles([{"name": ["x"], "ServicesDefault": []}]),
+        "role count negative": roles([{"name": "C", "CountDefault": -3, "ServicesDefault": [
+            "OS::TripleO::Services::ComputeInstanceHA"]}]),
+        "role hostname format int": roles([{"name": "C", "HostnameFormatDefault": 5,
+                                            "ServicesDefault": []}]),
+        "role networks string": roles([{"name": "Controller", "networks": "x",
+                                        "ServicesDefault": []}]),
         "nodes empty mapping": nodes({}),
         "nodes empty list": nodes({"nodes": []}),
         "nodes not a list": nodes({"nodes": "x"}),

@@ -54,7 +54,14 @@ def _render_registry(path: str, roles: List[Role], tht_dir: str) -> Any:
             break
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(tht_dir))
     env.globals["raise"] = lambda msg: (_ for _ in ()).throw(ValueError(msg))
-    rendered = env.from_string(text).render(roles=[r.raw for r in roles], networks=networks)
+    try:
+        rendered = env.from_string(text).render(roles=[r.raw for r in roles],
+                                                networks=networks)
+    except (jinja2.TemplateError, ValueError, TypeError, AttributeError) as exc:
+        # THT's jinja step would fail the same way: the roles do not suit this release.
+        raise InputError.single(path, f"cannot be rendered for these roles ({exc})",
+                                fix="check the roles file against this THT release "
+                                    "(role names, networks)") from None
     return parse_yaml(rendered, path)
 
 

@@ -54,10 +54,24 @@ def role_from_dict(data: Dict[str, Any], source: str) -> Role:
     if not isinstance(services, list):
         raise InputError.single(source, "ServicesDefault must be a list",
                                 field=f"{data['name']}.ServicesDefault", fix="make it a YAML list")
+    if not isinstance(data["name"], str):
+        raise InputError.single(source, f"role name {data['name']!r} is not a string",
+                                field="name", fix="name the role with letters and digits")
     count = data.get("CountDefault", 0)
+    if isinstance(count, str) and count.strip().isdigit():
+        count = int(count)  # Heat reads the j2-rendered default as a number
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise InputError.single(source, f"CountDefault of role {data['name']} is {count!r}, not "
+                                "a whole number >= 0", field=f"{data['name']}.CountDefault",
+                                fix="set CountDefault: 0 or more")
+    hostname_format = data.get("HostnameFormatDefault")
+    if hostname_format is not None and not isinstance(hostname_format, str):
+        raise InputError.single(source, f"HostnameFormatDefault of role {data['name']} is not "
+                                "a string", field=f"{data['name']}.HostnameFormatDefault",
+                                fix="use a format like '%stackname%-compute-%index%'")
     return Role(name=str(data["name"]), services=[str(s) for s in services],
-                count_default=int(count) if isinstance(count, int) else 0,
-                hostname_format=data.get("HostnameFormatDefault"),
+                count_default=count,
+                hostname_format=hostname_format,
                 tags=list(data.get("tags") or []), raw=data, source=source)
 
 
