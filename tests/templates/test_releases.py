@@ -121,3 +121,22 @@ def test_a_drifted_shared_parameter_fails_thts_validator(rendered, tmp_path):
     run = tht.yaml_validate(tree, paths=["./deployment"])
     assert not run.ok
     assert 'Mismatched parameter definitions found for "EnableInstanceHA"' in run.output
+
+
+@pytest.mark.parametrize("rel", [
+    "deployment/pacemaker/compute-instanceha-baremetal-puppet.yaml",
+    "deployment/pacemaker/compute-instanceha-lifecycle.yaml",
+    "puppet/services/pacemaker/compute-instanceha.yaml",
+])
+def test_shipped_templates_already_speak_the_newest_release(rel):
+    """Laid onto 18.0.0, the overlay changes nothing: the shipped files are 18.0.0's dialect."""
+    from tripleo_instanceha.paths import template_tree
+    from tripleo_instanceha.tht.overlay import adapt_template, required_params, tree_definitions
+
+    source = tht.fetch("18.0.0")
+    _rel, reference = reference_service(source)
+    shipped = load(os.path.join(template_tree(), rel))
+    names = set(shipped["parameters"]) - set(reference["parameters"])
+    adapted = adapt_template(shipped, reference, required_params(source),
+                             tree_definitions(source, names))
+    assert adapted == shipped
