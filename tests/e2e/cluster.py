@@ -15,6 +15,7 @@ any node still booting, then the namespaces.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -145,6 +146,26 @@ class LiveCluster:
         key = self.nodes[name].key
         _run(["ip", "-n", self.netns("sw"), "link", "set", "sw-%s" % key,
               "up" if up else "down"])
+
+    def since_last_request(self, name: str) -> float | None:
+        """Seconds since the node's pacemaker-remoted last received anything (a monitor,
+        at idle), from the kernel's TCP state for port 3121 in the node's namespace."""
+        out = _run(["ip", "netns", "exec", self.netns(self.nodes[name].key), "ss", "-tinH",
+                    "state", "established", "( sport = :3121 )"], check=False).stdout
+        found = re.findall(r"lastrcv:(\d+)", out)
+        return min(int(x) for x in found) / 1000.0 if found else None
+
+    def wait_for_monitor(self, name: str, timeout: float) -> bool:
+        """Return right after the remote connection's next monitor reached the node."""
+        deadline = time.monotonic() + timeout
+        previous = self.since_last_request(name)
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            current = self.since_last_request(name)
+            if current is not None and previous is not None and current < previous:
+                return True
+            previous = current
+        return False
 
     # --- nodes -----------------------------------------------------------------
     def prepare(self) -> None:

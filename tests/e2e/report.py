@@ -38,6 +38,22 @@ def table(results: dict) -> str:
     for key, run in results.items():
         if not key.startswith("_"):
             lines.append("%s: cluster up in %s s" % (run.profile.title, _fmt(run.bring_up)))
+    lines.append("")
+    lines.append("measured vs the recovery budget of rehearse (seconds after the fault):")
+    head = ("profile", "scenario", "1st evacuate", "budget", "VM ACTIVE", "budget")
+    body = []
+    for key, run in results.items():
+        if key.startswith("_") or run.budget is None:
+            continue
+        first, rebuild = run.budget.to_first_evacuate, run.budget.to_rebuild
+        for name, obs in run.observations.items():
+            active = max(obs.active_elsewhere.values(), default=None)
+            body.append((run.profile.title, name, _fmt(obs.first_evacuate),
+                         "%g-%g" % first, _fmt(active), "%g-%g" % rebuild))
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
+    lines.append("  ".join("%-*s" % (w, h) for w, h in zip(widths, head)))
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join("%-*s" % (w, c) for w, c in zip(widths, row)) for row in body]
     if "_wall" in results:
         lines.append("whole live cluster run: %.0f s" % results["_wall"])
     return "\n".join(lines) + "\n"

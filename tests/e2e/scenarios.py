@@ -12,12 +12,15 @@ import copy
 import os
 import secrets
 import shutil
+import signal
 import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Optional
 
+from tripleo_instanceha.cluster.budget import Budget
+from tripleo_instanceha.cluster.budget import budget as recovery_budget
 from tripleo_instanceha.plan import parameters as P
 
 from . import cib
@@ -84,6 +87,7 @@ class Observation:
     evacuate_attribute: dict = field(default_factory=dict)
     evacuation_host: Optional[str] = None                # where nova-evacuate ran
     evacuation_host_after: list = field(default_factory=list)
+    after_monitor: Optional[bool] = None                 # network cut: fault right after one
     error: Optional[str] = None
 
 
@@ -100,6 +104,7 @@ class ProfileRun:
     leftovers: list = field(default_factory=list)
     error: Optional[str] = None
     state_dir: str = ""
+    budget: Optional[Budget] = None
 
     def observation(self, name: str) -> Observation:
         obs = self.observations.get(name)
@@ -129,6 +134,8 @@ class Runner:
         computes = [p.name for p in plan.iha_computes]
         addresses = {n: "10.99.0.%d" % (21 + i) for i, n in enumerate(computes)}
         self.model = cib.cluster_model(plan, addresses, KEYSTONE_URL)
+        # what rehearse promises for this plan, with its real (BMC) power devices
+        self.run.budget = recovery_budget(plan)
         self.run.model_configuration = cib.configuration_xml(self.model)
         nodes = [live.NodeSpec(n, "controller", "10.99.0.%d" % (11 + i), "c%d" % i)
                  for i, n in enumerate(controllers)]
@@ -145,7 +152,8 @@ class Runner:
     def execute(self) -> ProfileRun:
         try:
             self._bring_up()
-            for name, scenario in (("compute crash", self.compute_crash),
+            for name, scenario in (("slow monitor", self.slow_monitor),
+                                   ("compute crash", self.compute_crash),
                                    ("network cut", self.network_cut),
                                    ("crash with evacuation controller",
                                     self.crash_with_evacuation_controller)):
@@ -281,6 +289,33 @@ class Runner:
         return viewer, before
 
     # --- the scenarios ------------------------------------------------------------
+    def slow_monitor(self, obs: Observation) -> None:
+        """compute-1 stops answering for longer than a monitor interval, then recovers.
+
+        One slow monitor (slower than the interval, within the monitor timeout)
+        must not fence a healthy compute.
+        """
+        victim = self.cluster.computes[1]
+        viewer, before = self._fault(obs, [])
+        obs.after_monitor = self.cluster.wait_for_monitor(victim, self.run.profile.monitor + 5)
+        remoted = [p for p in self.cluster.node_pids(victim)
+                   if _comm(p) == "pacemaker-remot"]
+        obs.fault_at = time.time()
+        for pid in remoted:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            time.sleep(self.run.profile.monitor + 5)   # the next monitor waits on it
+        finally:
+            for pid in remoted:
+                os.kill(pid, signal.SIGCONT)
+        time.sleep(5)
+        self.cluster.settle(viewer)
+        obs.history = [e for e in self.cluster.fence_history(viewer)
+                       if tuple(sorted(e.items())) not in before]
+        obs.returned = time.time() - obs.fault_at if self.cluster.ready(viewer) else None
+        self._record_cloud(obs)
+        obs.services_returned = self._services()
+
     def compute_crash(self, obs: Observation) -> None:
         """Every process of compute-0 dies; its VM must come back on compute-1."""
         victim = self.cluster.computes[0]
@@ -298,6 +333,10 @@ class Runner:
         self.cloud.reset()
         self.cloud.boot("vm-cut", fqdn(victim))
         viewer, before = self._fault(obs, [victim])
+        # Worst case on purpose: cut right after a monitor, so detection takes a
+        # whole interval plus the monitor timeout, whatever the run's timing.
+        obs.after_monitor = self.cluster.wait_for_monitor(victim, self.run.profile.monitor + 5)
+        time.sleep(0.5)   # let that monitor's reply arrive
         obs.fault_at = time.time()
         self.cluster.set_link(victim, up=False)
         try:
@@ -332,3 +371,11 @@ class Runner:
         self._watch(obs, viewer, before, ["vm-tagged-flavor", "vm-tagged-image"],
                     ["vm-untagged"])
         obs.evacuation_host_after = self.cluster.running_on(viewer, "nova-evacuate")
+
+
+def _comm(pid: int) -> str:
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""

@@ -143,6 +143,38 @@ def test_no_shared_storage_reaches_the_evacuate_call(run):
     assert all(b["evacuate"]["onSharedStorage"] is expected for b in bodies)
 
 
+def test_one_slow_monitor_does_not_fence_a_healthy_compute(run):
+    obs = run.observation("slow monitor")
+    assert obs.after_monitor, "no monitor traffic seen before pausing the compute"
+    assert obs.history == []
+    assert obs.returned is not None, "the cluster did not settle healthy"
+    assert obs.nova_writes == []
+
+
+def test_measured_recovery_is_within_the_rehearse_budget(run):
+    first_worst = run.budget.to_first_evacuate[1]
+    rebuild_worst = run.budget.to_rebuild[1]
+    checked = 0
+    for obs in run.observations.values():
+        if obs.error or obs.first_evacuate is None:
+            continue
+        assert obs.first_evacuate <= first_worst, obs.scenario
+        assert max(obs.active_elsewhere.values()) <= rebuild_worst, obs.scenario
+        checked += 1
+    assert checked == 3
+
+
+def test_network_cut_detection_agrees_with_the_budget(run):
+    obs = run.observation("network cut")
+    assert obs.after_monitor, "no monitor traffic seen before cutting the link"
+    detection = run.budget.stages[0]
+    assert detection.name.startswith("detection")
+    # cut right after a monitor: a whole interval plus the monitor timeout, then fencing
+    lag = obs.fenced[obs.victims[0]] - detection.worst
+    assert -1.0 <= lag <= 15.0, "fenced %.1fs after the fault, budget detection %gs" % (
+        obs.fenced[obs.victims[0]], detection.worst)
+
+
 def test_teardown_leaves_nothing(run):
     assert run.leftovers == []
     prefix = "iha%d-" % run.index
