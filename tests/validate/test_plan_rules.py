@@ -206,3 +206,18 @@ def test_without_templates_only_explicit_none_mappings_count(plan18):
     envs = envs[1:]  # no THT: only our environment and the plan's own files
     ctx = PlanContext(Plan.load(None, roles, envs, nodes), None, False, envs)
     assert linter.lint_plan(ctx, engine=False) == []
+
+
+def test_fencing_findings_point_at_the_device_line(plan18):
+    devices = plan18.fencing["FencingConfig"]["devices"]
+    devices[2]["agent"] = "fence_foo"
+    plan18.fencing["FencingConfig"]["devices"] = {"level1": devices, "level2": [{"x": 1}]}
+    found = plan18.findings(select=["fencing-config"])
+    assert len(found) == 1 and "level2[0]" in found[0].message
+    with open(found[0].file) as handle:
+        assert "x: 1" in handle.read().splitlines()[found[0].line - 1]
+    plan18.fencing["FencingConfig"]["devices"] = devices
+    found = plan18.findings(select=["fencing-config"])
+    with open(found[0].file) as handle:
+        line = handle.read().splitlines()[found[0].line - 1]
+    assert "fence_foo" in found[0].message and "agent: fence_foo" in line

@@ -178,6 +178,33 @@ class PlanContext:
             "parameter_defaults"
         return source, doc.line(section, name)
 
+    def field_location(self, name: str, field_path: Optional[str]) -> tuple:
+        """(file, line) of a field inside a parameter, e.g. 'FencingConfig.devices.level1[0]'."""
+        source, line = self.param_location(name)
+        doc = self._doc(source)
+        if doc is None or not field_path:
+            return source, line
+        keys: List[Any] = []
+        for part in field_path.replace("]", "").split("."):
+            name_part, _, index = part.partition("[")
+            keys.append(name_part)
+            if index.isdigit():
+                keys.append(int(index))
+        if keys and keys[0] == name:
+            keys = keys[1:]
+        section = "parameters" if name in self.plan.environment.parameters else \
+            "parameter_defaults"
+        return source, doc.line(section, name, *keys) or line
+
+    def device_location(self, device, config) -> tuple:
+        """(file, line) of one FencingConfig device (its position in its level's list)."""
+        items = config.levels.get(device.level, [])
+        index = next((i for i, d in enumerate(items) if d is device), None)
+        if index is None:
+            return self.param_location("FencingConfig")
+        level = f".level{device.level}" if config.leveled else ""
+        return self.field_location("FencingConfig", f"FencingConfig.devices{level}[{index}]")
+
     def registry_location(self, rtype: str) -> tuple:
         source = self.plan.environment.registry_source.get(rtype)
         doc = self._doc(source)

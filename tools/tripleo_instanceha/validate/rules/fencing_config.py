@@ -34,7 +34,8 @@ def check(ctx: PlanContext) -> Iterator[Finding]:
     except InputError as exc:
         for problem in exc.problems:
             field = f"{problem.field}: " if problem.field else ""
-            yield error(ID, field + problem.message, source, line, problem.fix or FIX)
+            where_file, where_line = ctx.field_location(P.FENCING_CONFIG, problem.field)
+            yield error(ID, field + problem.message, where_file, where_line, problem.fix or FIX)
         return
     levels = sorted(config.levels)
     if config.leveled and levels and levels != list(range(1, len(levels) + 1)):
@@ -45,6 +46,7 @@ def check(ctx: PlanContext) -> Iterator[Finding]:
     seen = {}
     for device in config.devices:
         where = f"level{device.level} {device.agent}" + (f" {device.mac}" if device.mac else "")
+        source, line = ctx.device_location(device, config)
         if device.agent not in PUPPET_AGENTS:
             yield error(ID, f"{where}: puppet-tripleo cannot create agent {device.agent} "
                         f"(it knows {', '.join(PUPPET_AGENTS)})", source, line,
