@@ -140,3 +140,22 @@ def test_shipped_templates_already_speak_the_newest_release(rel):
     adapted = adapt_template(shipped, reference, required_params(source),
                              tree_definitions(source, names))
     assert adapted == shipped
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_overlaid_service_gives_the_same_hiera_in_every_release(rendered, version):
+    """Adapted to a release's dialect, both paths still emit the hiera, and nothing when off."""
+    from .conftest import resolve_role_data
+
+    tree = rendered(version)
+    values = {P.ENABLE: True, "InstanceHAEvacuateDelay": 45, "InstanceHANoSharedStorage": False}
+    for rel in ("deployment/pacemaker/compute-instanceha-baremetal-puppet.yaml",
+                "puppet/services/pacemaker/compute-instanceha.yaml"):
+        on = resolve_role_data(os.path.join(tree, rel), values)
+        settings = on["global_config_settings"]
+        assert settings["tripleo::instanceha"] is True
+        assert settings["tripleo::instanceha::evacuate_delay"] == 45
+        assert settings["tripleo::instanceha::no_shared_storage"] is False
+        assert "compute_instanceha" in on["step_config"]
+        off = resolve_role_data(os.path.join(tree, rel), dict(values, **{P.ENABLE: False}))
+        assert off["global_config_settings"] == {} and off["step_config"] == ""
