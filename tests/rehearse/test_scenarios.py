@@ -129,3 +129,18 @@ def test_fencing_disabled_means_crm_simulate_fences_nothing(tmp_path):
     assert not any(op == "stonith" for op, _, _ in
                    graph_ops(results[S.COMPUTE_CRASH].graphs[0]))
     assert any("stonith-enabled" in f.message for f in rehearsal.findings)
+
+
+def test_large_clusters_schedule_a_subset_but_check_every_node(tmp_path):
+    plan = load_plan(tmp_path, exclude=["compute-iha-1"])  # the node left out has no device
+    model = ClusterModel.from_plan(plan)
+    work = tmp_path / "work"
+    rehearsal = Rehearsal(model, str(work), max_sim_remotes=1)
+    results = {r.name: r for r in rehearsal.run([S.COMPUTE_CRASH])}
+    assert rehearsal.sim_model.remotes == [COMPUTES[0]]
+    assert "1 of 2 remote nodes" in results[S.STEADY].title
+    assert results[S.COMPUTE_CRASH].ok
+    # the configuration kept is the whole one; coverage still finds the unfenceable node
+    assert COMPUTES[1] in (work / "cib.xml").read_text()
+    assert COMPUTES[1] not in (work / "cib-simulated.xml").read_text()
+    assert [f.node for f in rehearsal.findings if f.severity == "error"] == [COMPUTES[1]]

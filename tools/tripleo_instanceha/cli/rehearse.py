@@ -17,7 +17,8 @@ from tripleo_instanceha.cli.base import EXIT_CLEAN, EXIT_FINDINGS, InstanceHACom
 from tripleo_instanceha.cluster import checks
 from tripleo_instanceha.cluster.budget import Budget, budget
 from tripleo_instanceha.cluster.model import ClusterModel
-from tripleo_instanceha.cluster.scenarios import SCENARIOS, Rehearsal, ScenarioResult
+from tripleo_instanceha.cluster.scenarios import (DEFAULT_MAX_SIM_REMOTES, SCENARIOS, Rehearsal,
+                                                  ScenarioResult)
 from tripleo_instanceha.errors import InputError
 from tripleo_instanceha.paths import EXAMPLE_DIR
 from tripleo_instanceha.plan import Plan
@@ -135,6 +136,12 @@ class Rehearse(InstanceHACommand):
                            help="the node that fails (a compute or a controller name)")
         group.add_argument("--output-dir", metavar="DIR",
                            help="keep the CIB (mode 0600) and the transition graphs here")
+        group.add_argument("--max-sim-computes", type=int, default=DEFAULT_MAX_SIM_REMOTES,
+                           metavar="N",
+                           help="above N remote nodes, run the scheduler on the failing ones "
+                                "plus bystanders up to N (pacemaker's scheduler grows with "
+                                f"the square of the cluster; default {DEFAULT_MAX_SIM_REMOTES}, "
+                                "0 = simulate every node)")
         group.add_argument("--keystone-url", metavar="URL",
                            help="auth_url for fence-nova and nova-evacuate in the CIB")
         return parser
@@ -168,7 +175,10 @@ class Rehearse(InstanceHACommand):
                                             "OS::TripleO::Services::Pacemaker")
             reconnect = int(float(str(plan.param("InstanceHARemoteReconnectInterval"))
                                   .rstrip("s") or 60))
-            rehearsal = Rehearsal(cluster, workdir, reconnect)
+            if args.max_sim_computes < 0:
+                raise InputError.single("--max-sim-computes", "must be 0 or more",
+                                        fix="pass 0 to simulate every node")
+            rehearsal = Rehearsal(cluster, workdir, reconnect, args.max_sim_computes)
             names = args.scenarios or ([] if args.fail else list(SCENARIOS))
             results = rehearsal.run(names, _cluster_name(plan, args.fail))
             return RehearsalReport(cluster, rehearsal.findings, results, budget(plan, cluster),

@@ -26,6 +26,9 @@ fence-agents 4.12 defaults, checked against the metadata by a test).
 from __future__ import annotations
 
 import functools
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -34,6 +37,9 @@ from typing import Dict, List, Optional, Tuple
 
 from tripleo_instanceha.cluster.model import (FENCE_NOVA, NOVA_EVACUATE_MONITOR,
                                               REMOTE_MONITOR_TIMEOUT, ClusterModel)
+from tripleo_instanceha.errors import InstanceHAError
+from tripleo_instanceha.paths import cache_dir
+from tripleo_instanceha.yamlio import atomic_write
 
 TIMING_KEYS = ("delay", "power_wait", "power_timeout", "login_timeout")
 #: fence-agents 4.12.1 defaults (ClusterLabs/fence-agents lib/fencing.py.py and each agent).
@@ -52,31 +58,54 @@ FIRST_CALL = (1, 5)
 REBUILD = (2, 30)
 
 
+def _metadata(agent: str, path: str) -> Optional[Dict[str, float]]:
+    """Timing defaults from ``agent -o metadata``, cached per agent file version.
+
+    Why the cache: each agent answers in a fresh Python that imports its
+    libraries, about half a second on a busy machine.
+    """
+    info = os.stat(path)
+    cache = os.path.join(cache_dir(), "agent-metadata",
+                         f"{agent}-{int(info.st_mtime)}-{info.st_size}.json")
+    try:
+        with open(cache, encoding="utf-8") as handle:
+            return {k: float(v) for k, v in json.load(handle).items()}
+    except (OSError, ValueError, AttributeError):
+        pass
+    out = subprocess.run([path, "-o", "metadata"], capture_output=True, text=True,
+                         timeout=30).stdout
+    root = ET.fromstring(out)
+    values: Dict[str, float] = {}
+    for param in root.iter("parameter"):
+        content = param.find("content")
+        if content is None:
+            continue
+        name = param.get("name")
+        if name in TIMING_KEYS:
+            values[name] = float(content.get("default") or 0)
+        elif agent == "fence_kdump" and name == "timeout" and content.get("default"):
+            values["power_timeout"] = float(content.get("default"))
+    try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        atomic_write(cache, json.dumps(values), mode=0o644)
+    except (OSError, InstanceHAError):
+        pass  # a read-only cache only costs time
+    return values
+
+
 @functools.lru_cache(maxsize=None)
 def agent_defaults(agent: str) -> Tuple[Dict[str, float], str]:
     """The agent's timing defaults and where they came from."""
     path = shutil.which(agent) or shutil.which(agent, path="/usr/sbin:/sbin")
     if path:
         try:
-            out = subprocess.run([path, "-o", "metadata"], capture_output=True, text=True,
-                                 timeout=30).stdout
-            root = ET.fromstring(out)
-            values = {}
-            for param in root.iter("parameter"):
-                content = param.find("content")
-                if param.get("name") in TIMING_KEYS and content is not None:
-                    values[param.get("name")] = float(content.get("default") or 0)
-            if agent == "fence_kdump":
-                timeout = next((p.find("content").get("default") for p in root.iter("parameter")
-                                if p.get("name") == "timeout"), None)
-                if timeout:
-                    values["power_timeout"] = float(timeout)
-            if values:
-                merged = dict(AGENT_DEFAULTS.get(agent, GENERIC_DEFAULTS))
-                merged.update(values)
-                return merged, f"{agent} -o metadata"
+            values = _metadata(agent, path)
         except (OSError, subprocess.SubprocessError, ET.ParseError, ValueError):
-            pass
+            values = None
+        if values:
+            merged = dict(AGENT_DEFAULTS.get(agent, GENERIC_DEFAULTS))
+            merged.update(values)
+            return merged, f"{agent} -o metadata"
     return dict(AGENT_DEFAULTS.get(agent, GENERIC_DEFAULTS)), "fence-agents 4.12 defaults"
 
 
@@ -174,6 +203,10 @@ def budget(plan, cluster: Optional[ClusterModel] = None) -> Budget:
         f"InstanceHARemoteMonitorInterval={monitor:g}s + monitor timeout {timeout:g}s "
         "(ocf:pacemaker:remote metadata)"))
 
+    # each agent answers -o metadata in a fresh Python: ask them all at once
+    agents = sorted({p.type for p in cluster.stonith})
+    with ThreadPoolExecutor(max_workers=max(1, len(agents))) as pool:
+        list(pool.map(agent_defaults, agents))
     power_best, power_worst, power_src = [], [], set()
     nova_best, nova_worst, nova_src = 1.0, 0.0, ""
     for node in cluster.computes:

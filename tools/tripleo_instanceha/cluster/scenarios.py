@@ -21,10 +21,13 @@ from typing import Callable, Dict, List, Optional, Sequence
 from tripleo_instanceha.cluster import checks
 from tripleo_instanceha.cluster.model import NOVA_EVACUATE, UNFENCE_TRIGGER, ClusterModel
 from tripleo_instanceha.cluster.simulate import Run, Simulator
+from tripleo_instanceha.cluster.steady import settle
 from tripleo_instanceha.errors import InputError
 from tripleo_instanceha.yamlio import atomic_write
 
 STEADY = "steady-state"
+#: Above this many remote nodes the scheduler runs on a subset (0 = never).
+DEFAULT_MAX_SIM_REMOTES = 24
 COMPUTE_CRASH = "compute-crash"
 TWO_COMPUTES = "two-computes-crash"
 COMPUTE_AND_EVACUATE_HOST = "compute-crash-evacuate-controller-lost"
@@ -73,8 +76,12 @@ class ScenarioResult:
 class Rehearsal:
     """Brings the modelled cluster up in crm_simulate, then replays failures from there."""
 
-    def __init__(self, model: ClusterModel, workdir: str, reconnect_interval: int = 60):
+    def __init__(self, model: ClusterModel, workdir: str, reconnect_interval: int = 60,
+                 max_sim_remotes: int = DEFAULT_MAX_SIM_REMOTES):
         self.model = model
+        #: what crm_simulate runs on: the model, or a subset of its remotes
+        self.sim_model = model
+        self.max_sim_remotes = max_sim_remotes
         self.sim = Simulator(workdir)
         self.reconnect = reconnect_interval
         self.findings = checks.coverage(model)
@@ -85,18 +92,25 @@ class Rehearsal:
     # -- the cluster before anything fails --------------------------------------
     def start(self) -> ScenarioResult:
         result = ScenarioResult(STEADY, "all nodes up, every resource started")
-        atomic_write(self.cib, self.model.to_xml())
+        if self.reduced:
+            # cib.xml stays the whole configuration; the scheduler gets the subset
+            atomic_write(self.cib, self.model.to_xml())
+            self.cib = self.sim.path("cib-simulated.xml")
+            result.title += (f" (scheduled with {len(self.sim_model.remotes)} of "
+                             f"{len(self.model.remotes)} remote nodes: the failing ones and "
+                             "identical bystanders; coverage checked on all)")
+        atomic_write(self.cib, self.sim_model.to_xml())
         rc, text = self.sim.verify(self.cib)
         result.steps.append(Step("crm_verify accepts the configuration", rc == 0,
                                  _first_lines(text) if rc else ""))
-        run = self.sim.simulate(self.cib, "start", online=self.model.controllers)
+        run = self.sim.simulate(self.cib, "start", online=self.sim_model.controllers,
+                                execute=False)
         result.graphs.append(run.graph.path)
         self.steady = self.sim.path("steady.xml")
-        os.replace(run.after, self.steady)
+        self.where = settle(self.cib, run.graph, self.steady, self.sim_model.controllers,
+                            self.sim_model.remotes, str(int(self.sim.clock.timestamp())))
         os.chmod(self.steady, 0o600)
-        Simulator.mark_unfenced(self.steady, self.model.nodes)
-        self.where = self.sim.placement(self.steady)
-        down = [n for n in self.model.remotes if not self.where.get(n)]
+        down = [n for n in self.sim_model.remotes if not self.where.get(n)]
         result.steps.append(Step("every remote connection starts", not down,
                                  f"not started: {', '.join(down)}" if down else ""))
         evac = self.where.get(NOVA_EVACUATE, [])
@@ -104,21 +118,24 @@ class Rehearsal:
             result.steps.append(_on_controllers(self.model, "nova-evacuate runs on a controller",
                                                 evac, []))
             trig = set(self.where.get(UNFENCE_TRIGGER, []))
-            missing = [n for n in self.model.computes if n not in trig]
+            missing = [n for n in self.sim_model.computes if n not in trig]
             result.steps.append(Step("compute-unfence-trigger runs on every Instance HA compute",
                                      not missing,
                                      f"not on: {', '.join(missing)}" if missing else ""))
-        again = self.sim.simulate(self.steady, "steady")
+        again = self.sim.simulate(self.steady, "steady", execute=False)
         result.graphs.append(again.graph.path)
-        fenced = [a.node for a in again.graph.fencing()]
-        result.steps.append(Step("the running cluster is stable (nothing fenced)", not fenced,
-                                 f"fenced: {', '.join(sorted(set(fenced)))}" if fenced else ""))
+        fenced = sorted({a.node or "" for a in again.graph.fencing()})
+        changes = again.graph.summary()
+        result.steps.append(Step("the running cluster is stable (nothing scheduled)", not changes,
+                                 "; ".join(changes[:10]) if changes else ""))
+        if fenced:
+            result.steps[-1].detail = f"fenced: {', '.join(fenced)}"
         return result
 
     # -- helpers ------------------------------------------------------------------
     def _inject(self, node: str) -> str:
         host = (self.where.get(node) or self.model.controllers[:1])[0]
-        return f"{node}_monitor_{self.model.remote_monitor_ms(node)}@{host}=7"
+        return f"{node}_monitor_{self.sim_model.remote_monitor_ms(node)}@{host}=7"
 
     def _evacuate_host(self) -> str:
         hosts = [h for h in self.where.get(NOVA_EVACUATE, []) if h in self.model.controllers]
@@ -133,7 +150,7 @@ class Rehearsal:
         problems += [f for f in checks.errors(self.findings) if f.node is None]
         steps.append(Step(f"a fencing level of {node} pairs its power device with fence-nova",
                           not problems, "; ".join(str(p) for p in problems)))
-        placed = self.sim.placement(run.after).get(NOVA_EVACUATE, [])
+        placed = run.graph.placement_after(self.where).get(NOVA_EVACUATE, [])
         step = _on_controllers(self.model, "nova-evacuate runs on a surviving controller",
                                placed, list(lost_controllers) + [node])
         allowed = [f for f in self.findings if f.severity == checks.ERROR
@@ -170,7 +187,8 @@ class Rehearsal:
     def compute_crash(self, node: str, with_return: bool = False) -> ScenarioResult:
         name = COMPUTE_RETURNS if with_return else COMPUTE_CRASH
         result = ScenarioResult(name, SCENARIOS[name], failed=[node])
-        run = self.sim.simulate(self.steady, f"{name}-{node}", inject=[self._inject(node)])
+        run = self.sim.simulate(self.steady, f"{name}-{node}", inject=[self._inject(node)],
+                                execute=with_return)
         result.graphs.append(run.graph.path)
         result.scheduled = run.graph.summary()
         result.steps = self._compute_steps(run, node, [])
@@ -183,7 +201,8 @@ class Rehearsal:
 
     def two_computes(self, nodes: Sequence[str]) -> ScenarioResult:
         result = ScenarioResult(TWO_COMPUTES, SCENARIOS[TWO_COMPUTES], failed=list(nodes))
-        run = self.sim.simulate(self.steady, TWO_COMPUTES, inject=[self._inject(n) for n in nodes])
+        run = self.sim.simulate(self.steady, TWO_COMPUTES, inject=[self._inject(n) for n in nodes],
+                                execute=False)
         result.graphs.append(run.graph.path)
         result.scheduled = run.graph.summary()
         for node in nodes:
@@ -195,7 +214,7 @@ class Rehearsal:
         result = ScenarioResult(COMPUTE_AND_EVACUATE_HOST, SCENARIOS[COMPUTE_AND_EVACUATE_HOST],
                                 failed=[node, ctrl])
         run = self.sim.simulate(self.steady, COMPUTE_AND_EVACUATE_HOST,
-                                inject=[self._inject(node)], node_fail=[ctrl])
+                                inject=[self._inject(node)], node_fail=[ctrl], execute=False)
         result.graphs.append(run.graph.path)
         result.scheduled = run.graph.summary()
         result.steps.append(_fenced_step(run, ctrl))
@@ -205,7 +224,8 @@ class Rehearsal:
     def controller_lost(self, ctrl: Optional[str] = None) -> ScenarioResult:
         ctrl = ctrl or self._evacuate_host()
         result = ScenarioResult(CONTROLLER_LOST, SCENARIOS[CONTROLLER_LOST], failed=[ctrl])
-        run = self.sim.simulate(self.steady, f"{CONTROLLER_LOST}-{ctrl}", node_fail=[ctrl])
+        run = self.sim.simulate(self.steady, f"{CONTROLLER_LOST}-{ctrl}", node_fail=[ctrl],
+                                execute=False)
         result.graphs.append(run.graph.path)
         result.scheduled = run.graph.summary()
         result.steps.append(_fenced_step(run, ctrl))
@@ -213,7 +233,7 @@ class Rehearsal:
         result.steps.append(Step(f"a fencing level can fence {ctrl}", not problems,
                                  "; ".join(str(p) for p in problems)))
         if self.model.instance_ha:
-            placed = self.sim.placement(run.after).get(NOVA_EVACUATE, [])
+            placed = run.graph.placement_after(self.where).get(NOVA_EVACUATE, [])
             result.steps.append(_on_controllers(self.model, "nova-evacuate runs on a "
                                                 "surviving controller", placed, [ctrl]))
         computes = sorted({a.node for a in run.graph.fencing() if a.node in self.model.remotes})
@@ -223,7 +243,6 @@ class Rehearsal:
 
     def run(self, names: Sequence[str], fail: Optional[str] = None) -> List[ScenarioResult]:
         """The steady state, then each named scenario (``fail`` picks the failing node)."""
-        results = [self.start()]
         computes = list(self.model.computes)
         if fail is not None:
             if fail in self.model.controllers:
@@ -235,11 +254,14 @@ class Rehearsal:
                 computes = [fail] + [c for c in computes if c != fail]
             else:
                 raise unknown_node(self.model, fail)
+        results: List[ScenarioResult] = []
         if not computes and any(n != CONTROLLER_LOST for n in names):
             results.append(ScenarioResult(COMPUTE_CRASH, SCENARIOS[COMPUTE_CRASH], steps=[Step(
                 "the plan has an Instance HA compute", False,
                 "no node of a role with ComputeInstanceHA and PacemakerRemote")]))
             names = [n for n in names if n == CONTROLLER_LOST]
+        self._reduce(computes[:2] + ([fail] if fail in self.model.remotes else []))
+        results = [self.start()] + results
         actions: Dict[str, Callable[[], ScenarioResult]] = {
             COMPUTE_CRASH: lambda: self.compute_crash(computes[0]),
             TWO_COMPUTES: lambda: self.two_computes(computes[:2]),
@@ -259,6 +281,19 @@ class Rehearsal:
                 continue
             results.append(actions[name]())
         return results
+
+    def _reduce(self, failing: Sequence[str]) -> None:
+        """Simulate on the failing remotes plus bystanders, up to max_sim_remotes."""
+        remotes = self.model.remotes
+        if not self.max_sim_remotes or len(remotes) <= self.max_sim_remotes:
+            return
+        size = max(self.max_sim_remotes, len(failing))
+        keep = list(dict.fromkeys(list(failing) + list(remotes)))[:size]
+        self.sim_model = self.model.subset(keep)
+
+    @property
+    def reduced(self) -> bool:
+        return self.sim_model is not self.model
 
     def _with_controller(self, ctrl: str, node: str) -> ScenarioResult:
         original = self.where.get(NOVA_EVACUATE)

@@ -55,6 +55,14 @@ class Action:
     node: Optional[str]
     rsc: Optional[str]
     inputs: List[str] = field(default_factory=list)
+    #: the action's parameters as the scheduler passes them (CRM_meta_* included)
+    attrs: Dict[str, str] = field(default_factory=dict, repr=False)
+    #: class, provider, type of the resource
+    agent: Dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def interval_ms(self) -> int:
+        return int(self.attrs.get("CRM_meta_interval", "0") or 0)
 
     @property
     def fence_action(self) -> Optional[str]:
@@ -82,12 +90,15 @@ class Graph:
             inputs = [t.get("id", "") for trig in synapse.iter("trigger") for t in trig]
             for element in action_set:
                 prim = element.find("primitive")
-                rsc = None
+                attrs = element.find("attributes")
+                rsc, agent = None, {}
                 if prim is not None:
                     rsc = prim.get("id")
+                    agent = {k: v for k, v in prim.attrib.items()
+                             if k in ("class", "provider", "type")}
                 action = Action(element.get("id", ""), element.tag, element.get("operation", ""),
                                 element.get("operation_key", ""), element.get("on_node"), rsc,
-                                inputs)
+                                inputs, dict(attrs.attrib) if attrs is not None else {}, agent)
                 actions[action.id] = action
         return cls(actions, path)
 
@@ -112,6 +123,18 @@ class Graph:
             seen.add(current)
             todo.extend(self.actions[current].inputs)
         return False
+
+    def placement_after(self, before: Dict[str, List[str]]) -> Dict[str, List[str]]:
+        """Where resources run once this transition is done, from where they ran before."""
+        fenced = {a.node for a in self.fencing() if a.fence_action in ("reboot", "off")}
+        after = {rsc: [n for n in nodes if n not in fenced] for rsc, nodes in before.items()}
+        for a in self.actions.values():
+            if a.kind == "rsc_op" and a.rsc and a.operation == "stop":
+                after[a.rsc] = [n for n in after.get(a.rsc, []) if n != a.node]
+        for a in self.actions.values():
+            if a.kind == "rsc_op" and a.rsc and a.operation == "start":
+                after.setdefault(a.rsc, []).append(a.node or "")
+        return after
 
     def summary(self) -> List[str]:
         """Readable lines: what pacemaker schedules, fencing first."""
@@ -169,12 +192,19 @@ class Simulator:
 
     def simulate(self, cib: str, name: str, online: Iterable[str] = (),
                  inject: Iterable[str] = (), node_fail: Iterable[str] = (),
-                 seconds: int = 0) -> Run:
-        """One transition from ``cib``; ``seconds`` after the scenario's start time."""
+                 seconds: int = 0, execute: bool = True) -> Run:
+        """One transition from ``cib``; ``seconds`` after the scenario's start time.
+
+        With ``execute`` crm_simulate also carries the transition out and
+        writes the state it leads to; that costs time in proportion to the
+        number of actions times the CIB's size, so large start-ups only schedule.
+        """
         graph = self.path(f"{name}.graph.xml")
         after = self.path(f"{name}.after.xml")
         when = (self.clock + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
-        argv = [self.crm_simulate, "-x", cib, "-S", "-G", graph, "-O", after, "-t", when]
+        argv = [self.crm_simulate, "-x", cib, "-G", graph, "-t", when]
+        if execute:
+            argv += ["-S", "-O", after]
         for node in online:
             argv += ["-u", node]
         for node in node_fail:
