@@ -260,7 +260,7 @@ class Rehearsal:
                 "the plan has an Instance HA compute", False,
                 "no node of a role with ComputeInstanceHA and PacemakerRemote")]))
             names = [n for n in names if n == CONTROLLER_LOST]
-        self._reduce(computes[:2] + ([fail] if fail in self.model.remotes else []))
+        self._reduce(computes[:2 if TWO_COMPUTES in names else 1])
         results = [self.start()] + results
         actions: Dict[str, Callable[[], ScenarioResult]] = {
             COMPUTE_CRASH: lambda: self.compute_crash(computes[0]),
