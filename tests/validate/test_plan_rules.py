@@ -72,6 +72,13 @@ def test_node_without_device_by_mac(plan18):
     assert "52:54:00:b0:00:21" in found[0].message
 
 
+def test_mistyped_mac_is_an_orphan_device_and_an_unfenced_node(plan18):
+    plan18.fencing["FencingConfig"]["devices"][3]["host_mac"] = "52:54:00:b0:00:99"
+    found = plan18.findings(select=["fencing-coverage"])
+    assert sorted((f.severity, "52:54:00:b0:00:99" in f.message) for f in found) == [
+        ("error", False), ("warning", True)]
+
+
 def test_unfenced_plain_compute_is_fine(plan18):
     plan18.fencing = fencing([n for n in MACS if n != "compute-0"])
     assert plan18.findings() == []

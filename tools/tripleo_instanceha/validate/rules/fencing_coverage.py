@@ -19,7 +19,7 @@ from tripleo_instanceha.validate.findings import Finding, error, warning
 ID = "fencing-coverage"
 KIND = "plan"
 DESCRIPTION = "each controller and Instance HA compute of the inventory has a fence device " \
-    "matched by MAC (a power device at level 1 for computes)"
+    "matched by MAC (a power device at level 1 for computes); devices match some node"
 FIX = "regenerate the fencing environment from this inventory " \
     "(tripleo-instanceha fencing generate), or add a device with the node's host_mac"
 
@@ -37,6 +37,7 @@ def check(ctx: PlanContext) -> Iterator[Finding]:
         yield warning(ID, "no inventory given: cannot check that every node has a fence device",
                       None, None, "pass --nodes instackenv.json")
         return
+    yield from orphans(ctx)
     placements = ctx.placements
     members = [p for p in placements if p.role.is_cluster_member]
     computes = [p for p in placements if p.role.is_instance_ha]
@@ -69,3 +70,18 @@ def check(ctx: PlanContext) -> Iterator[Finding]:
                         "puppet-tripleo fails with 'Instance HA requires at least one valid "
                         "stonith device'", fence_source, fence_line,
                         f"put one of {', '.join(POWER_AGENTS)} in level1")
+
+
+def orphans(ctx: PlanContext) -> Iterator[Finding]:
+    """Devices whose host_mac is no NIC of any inventory node: puppet creates them nowhere.
+
+    Usually a mistyped MAC, whose node then has no device at all (reported above).
+    """
+    known = {mac for node in ctx.plan.nodes for mac in node.macs}
+    config = ctx.plan.fencing
+    for device in config.devices:
+        if device.mac and device.mac not in known:
+            source, line = ctx.device_location(device, config)
+            yield warning(ID, f"level{device.level} {device.agent} device for {device.mac} "
+                          "matches no node of the inventory: puppet creates it on no node",
+                          source, line, "correct host_mac, or remove the device")
