@@ -39,3 +39,25 @@ def test_example_model_names_and_crm_verify(example_plan, tmp_path):
         "compute-instanceha-role", "eq", "true")
     # the plain compute is not a cluster node at all
     assert "overcloud-novacompute-0" not in cluster.nodes
+
+
+def test_devices_puppet_would_drop_are_noted(tmp_path):
+    from tripleo_instanceha.plan import Plan
+
+    from .conftest import NODES, PARAMS, ROLES
+    env = tmp_path / "fencing.yaml"
+    env.write_text(
+        "parameter_defaults:\n  EnableFencing: true\n  FencingConfig:\n    devices:\n"
+        "      - {agent: fence_ipmilan, params: {ipaddr: 192.0.2.10}}\n"
+        "      - {agent: fence_ipmilan, host_mac: '52:54:00:ff:ff:ff', params: {ipaddr: x}}\n"
+        "      - {agent: fence_ipmilan, host_mac: '52:54:00:c0:00:30', params: {ipaddr: y}}\n"
+        "      - {agent: fence_xvm, host_mac: '52:54:00:b0:00:20', params: {port: c}}\n")
+    plan = Plan.load(roles_file=ROLES, env_files=[PARAMS, str(env)], nodes_file=NODES)
+    cluster = ClusterModel.from_plan(plan)
+    notes = "\n".join(cluster.notes)
+    assert "device #0 (fence_ipmilan, level 1) has no host_mac" in notes
+    assert "52:54:00:ff:ff:ff is not a MAC of any cluster node" in notes
+    # the plain compute is no cluster node: its device is never created
+    assert "52:54:00:c0:00:30 is not a MAC of any cluster node" in notes
+    assert "fence_xvm device (52:54:00:b0:00:20) is not created" in notes
+    assert not cluster.stonith or all(p.type == "fence_compute" for p in cluster.stonith)

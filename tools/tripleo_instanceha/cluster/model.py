@@ -207,6 +207,7 @@ class ClusterModel:
         iha_names = set(model.computes)
         for place in plan.cluster_members + remote_places:
             model._add_node_fencing(plan, place, place.name in iha_names and model.instance_ha)
+        model._note_unused_devices(plan, plan.cluster_members + remote_places)
 
         if model.instance_ha:
             model._add_instance_ha(plan, keystone_url)
@@ -236,6 +237,17 @@ class ClusterModel:
             seen[device.level] = rid
             members = [rid, FENCE_NOVA] if iha_compute else [rid]
             self.levels.append(FencingLevel(place.name, device.level, members))
+
+    def _note_unused_devices(self, plan, places) -> None:
+        """Devices puppet-tripleo silently drops: no host_mac, or no cluster node has the MAC."""
+        macs = {m for p in places if p.node is not None for m in p.node.macs}
+        for index, device in enumerate(plan.fencing.devices):
+            where = f"FencingConfig device #{index} ({device.agent}, level {device.level})"
+            if device.mac is None:
+                self.notes.append(f"{where} has no host_mac: puppet-tripleo ignores it")
+            elif device.mac not in macs:
+                self.notes.append(f"{where}: host_mac {device.mac} is not a MAC of any cluster "
+                                  "node in the inventory, so no node creates it")
 
     def _add_instance_ha(self, plan, keystone_url: Optional[str]) -> None:
         domain = str(plan.param("CloudDomain", "localdomain"))
