@@ -203,3 +203,11 @@ def test_both_yaml_loaders_apply_the_same_rules(loader):
                            ("a: [1\n", "broken YAML")):
         with pytest.raises(InputError, match=expected):
             inventory_mod._parse_yaml(text, "x.yaml", loader)
+
+
+def test_json_nodes_know_their_line(tmp_path):
+    text = ('{\n  "comment": {"nodes": [1]},\n  "nodes": [\n    {"name": "a"},\n\n'
+            '    {"name": "b", "note": "}, {"},\n    7,\n    {"name": "c"}\n  ]\n}\n')
+    inventory = read_inventory(write(tmp_path, "lines.json", text))
+    assert [n.raw.line for n in inventory.nodes] == [4, 6, 8]
+    assert "lines.json: node #2" in str(inventory.problems[0])

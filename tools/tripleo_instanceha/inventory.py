@@ -354,7 +354,55 @@ def _parse_json(text: str, source: str) -> Tuple[Any, List[Problem]]:
     problems = [Problem(source, f"key '{key}' appears twice in one object",
                         fix="keep one of them: the tools will not guess which one you meant")
                 for key in duplicates]
-    return data, problems
+    return _with_json_lines(text, data), problems
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _with_json_lines(text: str, data: Any) -> Any:
+    """Give each node mapping the line it starts on, so messages can point at it.
+
+    json has no positions, so the node list is walked once more with
+    raw_decode; anything unexpected just leaves the lines out.
+    """
+    nodes = data.get("nodes") if isinstance(data, dict) else data
+    if not isinstance(nodes, list) or not nodes:
+        return data
+    try:
+        decoder = json.JSONDecoder()
+        pos = _WS.match(text, 0).end()
+        if isinstance(data, dict):
+            if text[pos] != "{":
+                return data
+            pos += 1
+            while True:
+                pos = _WS.match(text, pos).end()
+                key, pos = decoder.raw_decode(text, pos)
+                pos = _WS.match(text, pos).end() + 1  # the colon
+                pos = _WS.match(text, pos).end()
+                if key == "nodes":
+                    break
+                _, pos = decoder.raw_decode(text, pos)
+                pos = _WS.match(text, pos).end() + 1  # the comma
+        if text[pos] != "[":
+            return data
+        pos += 1
+        line, counted, starts = 1, 0, []
+        for _ in nodes:
+            pos = _WS.match(text, pos).end()
+            line += text.count("\n", counted, pos)
+            counted = pos
+            starts.append(line)
+            _, pos = decoder.raw_decode(text, pos)
+            pos = _WS.match(text, pos).end() + 1  # the comma or the closing bracket
+    except (ValueError, IndexError, RecursionError):
+        return data
+    for index, (raw, start) in enumerate(zip(nodes, starts)):
+        if isinstance(raw, dict):
+            nodes[index] = _LineDict(raw)
+            nodes[index].line = start
+    return data
 
 
 _CSV_COLUMNS = ("pm_type", "pm_addr", "pm_user", "pm_password", "mac")
