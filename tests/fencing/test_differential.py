@@ -133,3 +133,28 @@ def test_tripleo_common_aborts_where_we_map_or_report():
     redfish = build(inventory.nodes, D.Options(bmc_protocol="redfish")).config.devices[0]
     assert redfish.agent == "fence_redfish"
     assert redfish.params["systems_uri"] == "/redfish/v1/Systems/0"
+
+
+@pytest.mark.parametrize("seed, suffix", [(101, ".json"), (202, ".yaml")])
+def test_console_script_output_equals_tripleo_common(tmp_path, seed, suffix):
+    """The whole path: file -> `tripleo-instanceha fencing generate` -> YAML file."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    nodes = corpus.inventory(seed, 12)
+    opts = {"delay": 20, "ipmi_level": "administrator", "ipmi_cipher": 3, "ipmi_lanplus": True}
+    path = tmp_path / f"instackenv{suffix}"
+    path.write_text(json.dumps({"nodes": nodes}) if suffix == ".json"
+                    else yaml.safe_dump({"nodes": nodes}))
+    out = tmp_path / "fencing.yaml"
+    tool = os.path.join(os.path.dirname(sys.executable), "tripleo-instanceha")
+    result = subprocess.run([tool, "fencing", "generate", str(path), "-o", str(out),
+                             "--delay", "20", "--ipmi-level", "administrator",
+                             "--ipmi-cipher", "3"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert normalise(yaml.safe_load(out.read_text())) == normalise(
+        upstream_with_differences(nodes, opts))
