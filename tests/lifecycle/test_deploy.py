@@ -171,6 +171,21 @@ def test_disable_removes_instance_ha_and_is_idempotent(tmp_path, cib, example, e
     assert "changed=0" in second.stdout.split("PLAY RECAP")[-1]
 
 
+def test_without_a_pacemaker_cluster(tmp_path, cib, example, lifecycle_outputs):
+    """Enabled: the preflight refuses. Disabled: nothing to remove, nothing fails."""
+    plan, fencing = example
+    computes = [p.name for p in plan.iha_computes]
+    runner = harness.Runner(str(tmp_path), cib, [], computes)
+    before = _configuration(cib)
+    enabled = runner.deploy(_outputs(lifecycle_outputs, ENABLE_RELEASE, fencing), name="on")
+    assert enabled.returncode != 0
+    assert "no node runs the Pacemaker service" in enabled.stdout
+    disabled = runner.deploy(_outputs(lifecycle_outputs, DISABLE_RELEASE, fencing, enabled=False),
+                             name="off")
+    assert disabled.returncode == 0, disabled.stdout[-3000:]
+    assert _configuration(cib) == before
+
+
 def test_disabled_host_prep_returns_nova_compute_to_a_plain_start(tmp_path, cib, example,
                                                                   lifecycle_outputs):
     """The file that makes check-run-nova-compute wait for evacuations goes away."""
