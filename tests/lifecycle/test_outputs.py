@@ -97,3 +97,12 @@ def test_service_copies_every_lifecycle_output():
     copied = {k for k, v in role_data.items()
               if isinstance(v, dict) and v.get("get_attr", [None])[0] == "InstanceHALifecycle"}
     assert copied == set(lifecycle["outputs"])
+
+
+def test_preflight_counts_the_agents_puppet_counts():
+    """The template's power agents are the plan model's (puppet-tripleo's LP#1953042 list)."""
+    with open(os.path.join(ROOT, harness.LIFECYCLE), encoding="utf-8") as handle:
+        lifecycle = yaml.safe_load(handle)
+    preflight = lifecycle["outputs"]["external_deploy_tasks"]["value"]["if"][1][0]
+    agents = preflight["vars"]["tripleo_instanceha_power_macs"]["yaql"]["data"]["agents"]
+    assert sorted(agents) == sorted(POWER_AGENTS)
