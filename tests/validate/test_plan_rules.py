@@ -228,3 +228,9 @@ def test_fencing_findings_point_at_the_device_line(plan18):
     with open(found[0].file) as handle:
         line = handle.read().splitlines()[found[0].line - 1]
     assert "fence_foo" in found[0].message and "agent: fence_foo" in line
+
+
+def test_instance_ha_role_with_no_nodes(plan18):
+    plan18.params["ComputeInstanceHACount"] = 0
+    found = plan18.findings(select=["iha-enabled"])
+    assert [(f.severity, f.line) for f in found] == [("warning", 4)]

@@ -54,6 +54,16 @@ def check(ctx: PlanContext) -> Iterator[Finding]:
                     "add -e environments/instance-ha.yaml (sets EnableInstanceHA: true)")
     if not roles:
         return
+    try:
+        counts = {r.name: ctx.plan.role_count(r) for r in roles}
+    except Exception:  # noqa: BLE001 - a bad count is param-types' finding
+        counts = {}
+    if counts and not any(counts.values()):
+        name = f"{roles[0].name}Count"
+        source, line = ctx.param_location(name)
+        yield warning(ID, f"no node uses the Instance HA role(s) ({', '.join(counts)}: count 0): "
+                      "no compute is protected", source or ctx.plan.roles_file, line,
+                      f"set {name} to the number of computes to protect")
     env = ctx.plan.environment
     services = [(P.SERVICE_COMPUTE_IHA, "ComputeInstanceHA roles")]
     if any(r.is_remote for r in roles):
