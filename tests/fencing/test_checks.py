@@ -72,6 +72,9 @@ def problems_of(nodes, options=D.Options(), selection=Selection()):
     (good(pm_type="kubevirt"), "pm_vm_name: is missing"),
     (good(pm_user="a\nb"), "pm_user: contains a line break"),
     (good(driver_info="x"), "driver_info: must be a mapping"),
+    (good(ipmi_priv_level="ROOT"), "ipmi_priv_level: is not an IPMI privilege level"),
+    (good(driver_info={"ipmi_cipher_suite": 99}), "ipmi_cipher_suite: is not an IPMI cipher"),
+    (good(ipmi_protocol_version="3.0"), "ipmi_protocol_version: must be 1.5 or 2.0"),
     (good(capabilities={"profile": ["a"]}), "capabilities.profile: must be a single value"),
     (good(name="n" * 500, pm_type="bogus"), "node " + "n" * 60 + "... (#0): pm_type"),
 ])
@@ -204,3 +207,14 @@ def test_plan_roles_select_and_name_the_nodes():
                  roles_file=files["roles"], env_files=[files["params"]])
     with pytest.raises(InputError, match="environments need the roles file"):
         generate(files["nodes"], env_files=[files["params"]])
+
+
+def test_ironic_ipmi_settings_of_a_node_win_over_the_options():
+    nodes = [good(0, driver_info={"ipmi_priv_level": "OPERATOR", "ipmi_cipher_suite": "17",
+                                  "ipmi_protocol_version": "1.5"}), good(1)]
+    options = D.Options(ipmi_level="administrator", ipmi_cipher=3)
+    first, second = build(inventory_from_data(nodes, "x").nodes, options).config.devices
+    assert first.params["privlvl"] == "operator" and first.params["cipher"] == 17
+    assert "lanplus" not in first.params
+    assert second.params["privlvl"] == "administrator" and second.params["cipher"] == 3
+    assert second.params["lanplus"] is True

@@ -18,7 +18,8 @@ from tripleo_instanceha.inventory import inventory_from_data
 
 NODES = EXTRA + [
     {"name": "ipmi-0", "pm_type": "ipmi", "pm_addr": "192.0.2.50", "pm_user": "admin",
-     "pm_password": "pa ss'word", "pm_port": "6230", "ports": [{"address": "52:54:01:00:00:50"}]},
+     "pm_password": "pa ss'word", "pm_port": "6230", "ipmi_priv_level": "OPERATOR",
+     "ipmi_cipher_suite": 3, "ports": [{"address": "52:54:01:00:00:50"}]},
     {"name": "redfish-0", "pm_type": "redfish", "pm_addr": "fd00::51", "pm_user": "root",
      "pm_password": "pw", "pm_system_id": "/redfish/v1/Systems/1", "redfish_verify_ca": False,
      "ports": [{"address": "52:54:01:00:00:51"}]},

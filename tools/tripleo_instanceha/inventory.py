@@ -53,6 +53,10 @@ _BMC_FIELDS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
     "vm_name": ("pm_vm_name", ("vm_name",)),
     "namespace": ("pm_namespace", ("namespace",)),
     "kubeconfig": ("pm_kubeconfig", ("kubeconfig",)),
+    # ironic's per-node IPMI settings (ipmi_priv_level, ipmi_cipher_suite, ...)
+    "priv_level": ("pm_priv_level", ("priv_level",)),
+    "cipher_suite": ("pm_cipher_suite", ("cipher_suite",)),
+    "protocol_version": ("pm_protocol_version", ("protocol_version",)),
 }
 
 _MAC_RE = re.compile(r"^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$", re.IGNORECASE)

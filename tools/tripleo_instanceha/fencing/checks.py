@@ -262,6 +262,17 @@ def _check_bmc(node: Node, protocol: str, bmc: Dict[str, Any], out: Collector,
                      "unescaped inside double quotes of the pcs command it runs through a "
                      "shell: the stonith device may fail to be created or get a mangled value",
                      "choose a value without these characters (on the BMC too)", warn=True)
+    if protocol == "ipmi":
+        if bmc.get("priv_level") is not None and D.parse_priv_level(bmc["priv_level"]) is None:
+            out.node(node, "ipmi_priv_level", "is not an IPMI privilege level",
+                     f"use one of {', '.join(level.upper() for level in D.IPMI_LEVELS)}")
+        if bmc.get("cipher_suite") is not None and D.parse_cipher(bmc["cipher_suite"]) is None:
+            out.node(node, "ipmi_cipher_suite", "is not an IPMI cipher suite (0 to 17)",
+                     "use the suite the BMC supports, usually 3 or 17")
+        version = bmc.get("protocol_version")
+        if version is not None and str(version) not in ("1.5", "2.0"):
+            out.node(node, "ipmi_protocol_version", "must be 1.5 or 2.0",
+                     "write ipmi_protocol_version: '2.0' (quoted)")
     verify = bmc.get("verify_ca")
     if verify is not None and protocol in ("redfish", "kubevirt") \
             and D.parse_verify_ca(verify) is None:

@@ -186,6 +186,22 @@ def parse_verify_ca(value: Any) -> Optional[bool]:
     return None
 
 
+def parse_priv_level(value: Any) -> Optional[str]:
+    """ironic's ipmi_priv_level (ADMINISTRATOR, ...) as fence_ipmilan's privlvl."""
+    if isinstance(value, str) and value.strip().lower() in IPMI_LEVELS:
+        return value.strip().lower()
+    return None
+
+
+def parse_cipher(value: Any) -> Optional[int]:
+    """ironic's ipmi_cipher_suite: 0..17, as a number or text."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and 0 <= value <= 17 else None
+
+
 def systems_uri(system_id: Any, driver: str) -> Optional[str]:
     """pm_system_id as fence_redfish wants it: a path (a bare id is put under /Systems/)."""
     if system_id is None or system_id == "":
@@ -284,12 +300,17 @@ def device_params(protocol: str, driver: str, bmc: Dict[str, Any], options: Opti
             if verify is not None:
                 params["ssl_insecure"] = "false" if verify else "true"
         else:
-            if options.ipmi_lanplus:
+            # A node's own ironic IPMI settings are more specific than the options.
+            if options.ipmi_lanplus and str(bmc.get("protocol_version", "")) != "1.5":
                 params["lanplus"] = True
-            if options.ipmi_cipher is not None:
-                params["cipher"] = options.ipmi_cipher
-            if options.ipmi_level:
-                params["privlvl"] = options.ipmi_level
+            cipher = parse_cipher(bmc.get("cipher_suite"))
+            if cipher is None:
+                cipher = options.ipmi_cipher
+            if cipher is not None:
+                params["cipher"] = cipher
+            level = parse_priv_level(bmc.get("priv_level")) or options.ipmi_level
+            if level:
+                params["privlvl"] = level
         if options.delay:
             params["delay"] = options.delay
     elif protocol == "rhevm":
