@@ -61,7 +61,7 @@ class Generated:
                                        P.FENCING_CONFIG: self.config.to_heat()}}
 
 
-def _select(nodes: Sequence[Node], selection: Selection, plan: Optional[Plan], source: str,
+def _select(nodes: Sequence[Node], selection: Selection, plan: Optional[Plan],
             out: C.Collector) -> Tuple[List[Tuple[Node, Tuple]], List[Tuple[Node, str]]]:
     """(node, (cluster host name, role, in cluster, compute)) of the selected nodes,
     and the skipped nodes with why."""
@@ -120,7 +120,7 @@ def build(nodes: Sequence[Node], options: D.Options = D.Options(),
     out.problems.extend(problems)
     out.problems.extend(C.check_options(options))
     C.check_structure(nodes, out)
-    chosen, skipped = _select(nodes, selection, plan, source, out)
+    chosen, skipped = _select(nodes, selection, plan, out)
     C.check_devices([n for n, _ in chosen], options, out)
     if out.problems:
         raise InputError(sorted(out.problems, key=lambda p: p.line or 0))
