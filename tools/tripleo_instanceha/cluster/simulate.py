@@ -179,6 +179,8 @@ class Simulator:
 
     def _run(self, argv: Sequence[str], env: Optional[dict] = None) -> subprocess.CompletedProcess:
         full_env = dict(os.environ)
+        # -t and the history's epochs must agree whatever the machine's zone
+        full_env["TZ"] = "UTC"
         full_env.update(env or {})
         # crm_simulate writes files next to nothing else; keep its temp files in our dir
         full_env.setdefault("TMPDIR", self.workdir)
