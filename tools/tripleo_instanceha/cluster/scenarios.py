@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from tripleo_instanceha.cluster import checks
 from tripleo_instanceha.cluster.model import NOVA_EVACUATE, UNFENCE_TRIGGER, ClusterModel
@@ -161,7 +161,7 @@ class Rehearsal:
         steps.append(step)
         return steps
 
-    def _return_steps(self, run: Run, nodes: Sequence[str], name: str) -> (Run, List[Step]):
+    def _return_steps(self, run: Run, nodes: Sequence[str], name: str) -> Tuple[Run, List[Step]]:
         after = self.sim.path(f"{name}.fenced.xml")
         os.replace(run.after, after)
         Simulator.mark_fenced(after, nodes)
