@@ -142,7 +142,8 @@ def node_info_text(roles: List[Role], assignment: Assignment, nodes_file: str,
     for role in roles:
         params[f"{role.name}Count"] = assignment.counts.get(role.name, 0)
     if flavors:
-        lines.append("# This release places nodes by flavor: each flavor must select the profile.")
+        lines.append("# This release declares Overcloud<Role>Flavor: each flavor must select its "
+                     "profile.")
         for profile, role in sorted(assignment.profile_roles.items()):
             params.setdefault(f"Overcloud{role}Flavor", profile)
     return "\n".join(lines) + "\n" + dump_yaml({"parameter_defaults": params})

@@ -140,6 +140,39 @@ def _unstaged(finding: Any, staging: str, output_dir: str) -> Any:
     return finding
 
 
+def _env_chain(root: str, pacemaker_env: Optional[str], user_envs: List[str],
+               generated: tuple = (NODE_INFO, FENCING, PARAMETERS)) -> List[str]:
+    """The -e files in deploy order: pacemaker, Instance HA, the operator's, then ours."""
+    return (([pacemaker_env] if pacemaker_env else [])
+            + [os.path.join(root, templates.ENVIRONMENT)]
+            + [os.path.abspath(path) for path in user_envs]
+            + [os.path.join(root, name) for name in generated])
+
+
+def _checks_pass(req: Request, plan: Plan, env_chain: List[str], staging: str,
+                 output_dir: str, outcome: Outcome) -> bool:
+    """validate, rehearse, Heat: stop at the first that fails (outcome.stopped says which)."""
+    outcome.findings = [_unstaged(f, staging, output_dir) for f in
+                        checks.validate(plan, req.templates, env_chain)]
+    if checks.has_errors(outcome.findings):
+        outcome.stopped = "validate found errors"
+        return False
+    if req.rehearse:
+        outcome.rehearsal = checks.rehearse(plan, req.scenarios)
+        outcome.budget = outcome.rehearsal.report.budget
+        if not outcome.rehearsal.ok:
+            outcome.stopped = "the rehearsal failed"
+            return False
+    else:
+        outcome.budget = checks.recovery_budget(plan)
+    if req.heat_check:
+        outcome.heat = checks.heat_check(req.templates, os.path.join(staging, ROLES), env_chain)
+        if not outcome.heat.ok:
+            outcome.stopped = "the Heat engine refused the composed overcloud"
+            return False
+    return True
+
+
 def run(req: Request) -> Outcome:
     """Generate, check and (only when clean) write the deploy inputs; see the module doc."""
     _check_inputs(req)
@@ -163,53 +196,31 @@ def run(req: Request) -> Outcome:
     staging = tempfile.mkdtemp(prefix="tripleo-instanceha-prepare-")
     try:
         _stage(staging, files)
-        stage = lambda name: os.path.join(staging, name)  # noqa: E731
-        base_plan = Plan.load(req.templates, stage(ROLES), list(req.env_files),
-                              req.nodes_file, req.stack_name)
+        roles_file = os.path.join(staging, ROLES)
+        base_plan = Plan.load(req.templates, roles_file, list(req.env_files), req.nodes_file,
+                              req.stack_name)
         pacemaker_env = _pacemaker_environment(req, base_plan)
-        user_plan = Plan.load(req.templates, stage(ROLES),
-                              ([pacemaker_env] if pacemaker_env else [])
-                              + [stage(templates.ENVIRONMENT)] + list(req.env_files)
-                              + [stage(NODE_INFO)], req.nodes_file, req.stack_name)
-        chosen = envs.chosen_tunables(req.settings, user_plan.param)
-        files[PARAMETERS] = envs.parameters_text(chosen)
+        user_plan = Plan.load(req.templates, roles_file,
+                              _env_chain(staging, pacemaker_env, req.env_files, (NODE_INFO,)),
+                              req.nodes_file, req.stack_name)
+        files[PARAMETERS] = envs.parameters_text(
+            envs.chosen_tunables(req.settings, user_plan.param))
         files[FENCING], outcome.fenced_nodes = checks.fencing(user_plan, req.nodes_file)
-        _stage(staging, {k: files[k] for k in (PARAMETERS, FENCING)})
+        _stage(staging, {name: files[name] for name in (PARAMETERS, FENCING)})
 
         found = [] if req.force else manifest.conflicts(output_dir, files)
         if found:
             raise manifest.refuse(req.output_dir, found)
-
-        env_chain = (([pacemaker_env] if pacemaker_env else []) + [stage(templates.ENVIRONMENT)]
-                     + list(req.env_files) + [stage(n) for n in (NODE_INFO, FENCING, PARAMETERS)])
-        plan = Plan.load(req.templates, stage(ROLES), env_chain, req.nodes_file, req.stack_name)
-        outcome.findings = [_unstaged(f, staging, output_dir) for f in
-                            checks.validate(plan, req.templates, env_chain)]
-        if checks.has_errors(outcome.findings):
-            outcome.stopped = "validate found errors"
+        env_chain = _env_chain(staging, pacemaker_env, req.env_files)
+        plan = Plan.load(req.templates, roles_file, env_chain, req.nodes_file, req.stack_name)
+        if not _checks_pass(req, plan, env_chain, staging, output_dir, outcome):
             return outcome
-        if req.rehearse:
-            outcome.rehearsal = checks.rehearse(plan, req.scenarios)
-            outcome.budget = outcome.rehearsal.report.budget
-            if not outcome.rehearsal.ok:
-                outcome.stopped = "the rehearsal failed"
-                return outcome
-        else:
-            outcome.budget = checks.recovery_budget(plan)
-        if req.heat_check:
-            outcome.heat = checks.heat_check(req.templates, stage(ROLES), env_chain)
-            if not outcome.heat.ok:
-                outcome.stopped = "the Heat engine refused the composed overcloud"
-                return outcome
         _commit(output_dir, files, outcome)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     outcome.files = {name: os.path.join(output_dir, name) for name in files}
-    final_chain = (([pacemaker_env] if pacemaker_env else [])
-                   + [os.path.join(output_dir, templates.ENVIRONMENT)]
-                   + [os.path.abspath(p) for p in req.env_files]
-                   + [os.path.join(output_dir, n) for n in (NODE_INFO, FENCING, PARAMETERS)])
     outcome.deploy = command.deploy_command(os.path.abspath(req.templates),
-                                            os.path.join(output_dir, ROLES), final_chain,
+                                            os.path.join(output_dir, ROLES),
+                                            _env_chain(output_dir, pacemaker_env, req.env_files),
                                             req.stack_name)
     return outcome
