@@ -99,7 +99,11 @@ class PrepareResult(Result):
         out.append(f"Files in {o.request.output_dir}: "
                    + (f"{len(o.written)} written" if o.written else "none changed")
                    + (f", {len(o.unchanged)} unchanged" if o.unchanged else ""))
-        out.extend(f"  wrote {name}" for name in o.written if "/" not in name)
+        out.extend(f"  wrote {name}" + (" (mode 0600: BMC passwords)" if name == "fencing.yaml"
+                                        else "") for name in o.written if "/" not in name)
+        nested = [name for name in o.written if "/" in name]
+        if nested:
+            out.append(f"  wrote {nested[0].split('/', 1)[0]}/ ({len(nested)} file(s))")
         out.append("Deploy with:")
         out.append(command.as_shell(o.deploy))
         if self.footer:
