@@ -170,3 +170,19 @@ def test_control_characters_in_names_are_escaped(tmp_path):
     result = run("fencing", "generate", str(inventory), "-o", str(tmp_path / "f.yaml"))
     assert result.returncode == 2 and "\\x1b" in result.stderr
     assert "\x1b" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_large_inventories_get_a_summary_and_capped_warnings(tmp_path):
+    from tests.fencing import corpus
+    nodes = corpus.inventory(3, 80)
+    for node in nodes:
+        node["pm_password"] = 'needs"quote'
+    inventory = tmp_path / "big.json"
+    inventory.write_text(json.dumps(nodes))
+    result = run("fencing", "generate", str(inventory), "-o", str(tmp_path / "f.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert "80 fence device(s) for 80 node(s)" in result.stdout
+    assert "  level 1:" in result.stdout and len(result.stdout.splitlines()) < 10
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 21 and "more warnings (-f json lists them all)" in warnings[-1]
+    assert 'needs"quote' not in result.stderr
