@@ -38,14 +38,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# pip's output goes to a log, shown only when pip fails.
+pip_quiet() {
+  if ! .venv/bin/pip install -q "$@" > .venv/pip.log 2>&1; then
+    grep -v "is ignored" .venv/pip.log >&2
+    echo "error: pip install failed (log: .venv/pip.log)" >&2
+    exit 2
+  fi
+}
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
-  .venv/bin/pip install -q -U pip setuptools wheel 2>&1 | grep -v "is ignored" || true
+  pip_quiet -U pip setuptools wheel
 fi
 reqs=(-r requirements.txt)
 case " $* " in *" test "*) reqs+=(-r test-requirements.txt) ;; esac
-stamp=.venv/.installed-$(cat requirements.txt test-requirements.txt setup.cfg | sha1sum | cut -c1-12)-${*// /-}
+profiles_key="$*"
+stamp=.venv/.installed-$(cat requirements.txt test-requirements.txt setup.cfg | sha1sum | cut -c1-12)-${profiles_key// /-}
 if [ ! -e "$stamp" ]; then
-  .venv/bin/pip install -q "${reqs[@]}" -e . 2>&1 | grep -v "is ignored" || true
+  pip_quiet "${reqs[@]}" -e .
   .venv/bin/python -c 'import tripleo_instanceha' && touch "$stamp"
 fi
