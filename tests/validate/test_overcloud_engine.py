@@ -1,6 +1,9 @@
 """The composed overcloud of a real THT release, validated by the Heat engine."""
 import os
 
+import pytest
+
+from tripleo_instanceha import tht
 from tests.validate.planbuild import PlanFiles
 
 BROKEN = """\
@@ -42,3 +45,19 @@ def _write(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
+
+
+@pytest.mark.parametrize("version", ["8.4.1", "11.6.0", "14.3.0"])
+def test_older_releases_compose_with_our_tree_laid_on(tmp_path, tht_tree, version):
+    """Releases whose Heat creates servers and ports validate offline too (deployed-server
+    layout), once our tree is laid onto them; unadapted, Train refuses our service."""
+    tree = tht.overlay(tht_tree(version), str(tmp_path / "tree"))
+    files = PlanFiles(tmp_path, tree)
+    files.env_files = [os.path.join(tree, "environments", "docker-ha.yaml"),
+                       os.path.join(tree, "environments", "instance-ha.yaml")]
+    assert files.findings(engine=True, select=["overcloud-engine"]) == []
+    if version == "11.6.0":
+        (tmp_path / "raw").mkdir()
+        files = PlanFiles(tmp_path / "raw", tht_tree(version))
+        found = files.findings(engine=True, select=["overcloud-engine"])
+        assert len(found) == 1 and "Unknown Property DefaultPasswords" in found[0].message

@@ -167,6 +167,24 @@ def _quiet() -> Iterator[None]:
         logging.disable(previous)
 
 
+@contextlib.contextmanager
+def _services_available() -> Iterator[None]:
+    """Let Heat take every OpenStack service as present while validating offline.
+
+    Why: Heat asks keystone's catalogue whether the service behind a resource
+    type exists (neutron for ports, heat itself for DeployedServer); with no
+    keystone every such type is "unavailable", which says nothing about the
+    templates. Restored afterwards.
+    """
+    from heat.engine import resource
+    saved = resource.Resource.__dict__["is_service_available"]
+    resource.Resource.is_service_available = classmethod(lambda cls, context: (True, None))
+    try:
+        yield
+    finally:
+        resource.Resource.is_service_available = saved
+
+
 def _clean(message: str) -> str:
     """Make Heat's message readable: plain paths instead of file:// URLs."""
     return _FILE_URL.sub(lambda m: m.group("path"), str(message)).strip()
@@ -214,7 +232,7 @@ def _validate_stack(engine: _Engine, source: str, template: Mapping, files: Dict
     env["parameter_defaults"] = defaults
     added: List[str] = []
     for _ in range(MAX_DUMMY_PARAMETERS):
-        with _quiet():
+        with _quiet(), _services_available():
             try:
                 tmpl = engine.template.Template(template, files=files,
                                                 env=engine.environment.Environment(env))
@@ -299,6 +317,12 @@ def _merge_env(base: Dict[str, Any], extra: Mapping[str, Any]) -> Dict[str, Any]
 #: generated passwords: servers become no-op resources (DeployedServer would ask
 #: keystone for the heat service), and the pacemaker secrets THT generates at
 #: deploy time get placeholders. Nothing here is ever printed.
+#: Environments of releases whose Heat still creates servers and ports (before
+#: 18.0.0): pre-provisioned servers and ports, the layout an operator deploying
+#: on provisioned nodes uses; offline there is no nova or neutron to create them.
+DEPLOYED_SERVER_ENVS = ("environments/deployed-server-environment.yaml",
+                        "environments/deployed-server-deployed-neutron-ports.yaml")
+
 OVERCLOUD_OFFLINE_ENV: Dict[str, Any] = {
     "resource_registry": {"OS::TripleO::Server": "OS::Heat::None"},
 }
@@ -319,7 +343,11 @@ def validate_overcloud(rendered_tree: str, env_files: Sequence[str] = (),
     engine = _get_engine()
     top = os.path.join(rendered_tree, template)
     registry = os.path.join(rendered_tree, "overcloud-resource-registry-puppet.yaml")
-    envs = ([registry] if os.path.isfile(registry) else []) + list(env_files)
+    envs = [registry] if os.path.isfile(registry) else []
+    if _heat_creates_servers(registry):
+        envs += [os.path.join(rendered_tree, rel) for rel in DEPLOYED_SERVER_ENVS
+                 if os.path.isfile(os.path.join(rendered_tree, rel))]
+    envs += list(env_files)
     try:
         with _quiet():
             files, tpl = _fetch_template(engine, top)
@@ -331,9 +359,19 @@ def validate_overcloud(rendered_tree: str, env_files: Sequence[str] = (),
     merged = _merge_env(merged, OVERCLOUD_OFFLINE_ENV)
     defaults = _required_parameters(tpl)
     defaults.update(merged.get("parameter_defaults") or {})
+    # What tripleoclient passes at deploy time and no environment file carries.
     defaults.setdefault("RootStackName", STACK_NAME)
+    defaults.setdefault("StackAction", "CREATE")
     merged["parameter_defaults"] = defaults
     return _validate_stack(engine, top, tpl, files, merged)
+
+
+def _heat_creates_servers(registry: str) -> bool:
+    try:
+        with open(registry, encoding="utf-8") as handle:
+            return "OS::TripleO::Server: OS::Nova::Server" in handle.read()
+    except OSError:
+        return False
 
 
 def valid_template_versions() -> List[str]:
