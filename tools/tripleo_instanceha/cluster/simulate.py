@@ -142,17 +142,21 @@ class Graph:
         for a in sorted(self.fencing(), key=lambda a: a.node or ""):
             lines.append(f"fence ({a.fence_action}) {a.node}")
         moves: Dict[str, Dict[str, List[str]]] = {}
+        remotes = set()
         for a in self.actions.values():
             if a.kind == "rsc_op" and a.operation in ("start", "stop") and a.rsc:
                 moves.setdefault(a.rsc, {}).setdefault(a.operation, []).append(a.node or "?")
+                if a.agent.get("type") == "remote":
+                    remotes.add(a.rsc)
         for rsc in sorted(moves):
             ops = moves[rsc]
+            label = f"remote connection {rsc}" if rsc in remotes else rsc
             if len(ops.get("start", [])) == 1 and len(ops.get("stop", [])) == 1:
-                lines.append(f"move {rsc}: {ops['stop'][0]} -> {ops['start'][0]}")
+                lines.append(f"move {label}: {ops['stop'][0]} -> {ops['start'][0]}")
                 continue
             for operation in ("stop", "start"):
                 for node in sorted(ops.get(operation, [])):
-                    lines.append(f"{operation} {rsc} on {node}")
+                    lines.append(f"{operation} {label} on {node}")
         return lines
 
 
