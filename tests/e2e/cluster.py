@@ -93,6 +93,7 @@ class LiveCluster:
         self.remoted = remoted
         self.token_ms = token_ms
         self.netns_inodes: set[str] = set()
+        self.network_up = False
 
     # --- naming ---------------------------------------------------------------
     @property
@@ -116,7 +117,28 @@ class LiveCluster:
     def _all_keys(self) -> list[str]:
         return [s.key for s in self.nodes.values()] + ["api", "sw"]
 
+    def remove_stale(self) -> list[str]:
+        """Remove what an earlier, killed run left under our prefix; returns those names."""
+        stale = [k for k in self._all_keys() if os.path.exists(self.netns_path(k))]
+        for key in stale:
+            self.netns_inodes.add(str(os.stat(self.netns_path(key)).st_ino))
+        if stale:
+            for pid in self.pids(self.netns_inodes):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            wait_for("stale processes to exit", lambda: not self.pids(self.netns_inodes), 30)
+            for key in stale:
+                _run(["ip", "netns", "del", self.netns(key)], check=False)
+            self.netns_inodes.clear()
+        return [self.netns(k) for k in stale]
+
     def create_network(self) -> None:
+        if self.network_up:
+            return
+        self.network_up = True
+        self.remove_stale()
         sw = self.netns("sw")
         _run(["ip", "netns", "add", sw])
         self._remember_netns("sw")
@@ -332,7 +354,8 @@ class LiveCluster:
 
         wait_for("the controllers to elect a DC", controllers_online, timeout)
         path = os.path.join(self.node_dir(first), "run", "cib-configuration.xml")
-        with open(path, "w") as f:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds passwords
+        with os.fdopen(fd, "w") as f:
             f.write(configuration)
         self.run(first, "cibadmin", "--replace", "--scope", "configuration",
                  "--xml-file", "/run/cib-configuration.xml")

@@ -98,8 +98,9 @@ class ProfileRun:
     profile: Profile
     index: int
     bring_up: Optional[float] = None
-    live_configuration: str = ""
-    model_configuration: str = ""
+    # the CIB holds the (throwaway) keystone password: keep it out of reprs
+    live_configuration: str = field(default="", repr=False)
+    model_configuration: str = field(default="", repr=False)
     observations: dict = field(default_factory=dict)
     leftovers: list = field(default_factory=list)
     error: Optional[str] = None
@@ -175,8 +176,7 @@ class Runner:
         start = time.monotonic()
         self.cluster.create_network()
         self.api = fake.FakeCloudServer(self.cloud, self.cluster.netns_path("api"))
-        self.api.start()
-        self.cluster.create_network = lambda: None   # done above, the api needed it first
+        self.api.start()   # before the nodes: fence-nova talks to it from the start
         self.cluster.up(self.run.model_configuration)
         self.run.bring_up = time.monotonic() - start
         viewer = self.cluster.viewer()
