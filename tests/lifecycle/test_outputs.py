@@ -106,3 +106,18 @@ def test_preflight_counts_the_agents_puppet_counts():
     preflight = lifecycle["outputs"]["external_deploy_tasks"]["value"]["if"][1][0]
     agents = preflight["vars"]["tripleo_instanceha_power_macs"]["yaql"]["data"]["agents"]
     assert sorted(agents) == sorted(POWER_AGENTS)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_each_rendered_release_reaches_the_lifecycle_through_the_env(rendered_tree, version):
+    """environments/instance-ha.yaml -> the service -> InstanceHALifecycle -> the file we run."""
+    tree = rendered_tree(version)
+    with open(os.path.join(tree, "environments", "instance-ha.yaml"), encoding="utf-8") as handle:
+        env = yaml.safe_load(handle)
+    service = os.path.normpath(os.path.join(
+        tree, "environments", env["resource_registry"]["OS::TripleO::Services::ComputeInstanceHA"]))
+    assert service == os.path.join(tree, harness.SERVICE)
+    with open(service, encoding="utf-8") as handle:
+        nested = yaml.safe_load(handle)["resources"]["InstanceHALifecycle"]["type"]
+    lifecycle = os.path.normpath(os.path.join(os.path.dirname(service), nested))
+    assert lifecycle == os.path.join(tree, harness.LIFECYCLE) and os.path.isfile(lifecycle)
