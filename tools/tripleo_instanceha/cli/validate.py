@@ -6,7 +6,6 @@ Exit codes: 0 no errors (warnings are printed but do not fail, unless
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any, Optional
 
 from tripleo_instanceha.cli.base import EXIT_CLEAN, EXIT_FINDINGS, InstanceHACommand, Result
@@ -92,7 +91,3 @@ class Validate(InstanceHACommand):
         if engine:
             outcome.checked.append("heat engine")
         return ValidateResult(outcome, args.strict)
-
-
-def _dump(data: Any) -> str:  # pragma: no cover - debugging helper
-    return json.dumps(data, indent=2)

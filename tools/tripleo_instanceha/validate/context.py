@@ -160,7 +160,8 @@ class PlanContext:
         self._placements_problem: Optional[Finding] = None
 
     # -- where values come from -----------------------------------------
-    def _doc(self, path: Optional[str]) -> Optional[YamlDoc]:
+    def doc(self, path: Optional[str]) -> Optional[YamlDoc]:
+        """The parsed file at `path` (None if absent or unreadable: other checks say why)."""
         if not path or not os.path.isfile(path):
             return None
         try:
@@ -171,7 +172,7 @@ class PlanContext:
     def param_location(self, name: str) -> tuple:
         """(file, line) of the environment that set `name` last, or (None, None)."""
         source = self.plan.environment.param_source.get(name)
-        doc = self._doc(source)
+        doc = self.doc(source)
         if doc is None:
             return source, None
         section = "parameters" if name in self.plan.environment.parameters else \
@@ -181,7 +182,7 @@ class PlanContext:
     def field_location(self, name: str, field_path: Optional[str]) -> tuple:
         """(file, line) of a field inside a parameter, e.g. 'FencingConfig.devices.level1[0]'."""
         source, line = self.param_location(name)
-        doc = self._doc(source)
+        doc = self.doc(source)
         if doc is None or not field_path:
             return source, line
         keys: List[Any] = []
@@ -207,13 +208,13 @@ class PlanContext:
 
     def registry_location(self, rtype: str) -> tuple:
         source = self.plan.environment.registry_source.get(rtype)
-        doc = self._doc(source)
+        doc = self.doc(source)
         return source, (doc.line("resource_registry", rtype) if doc else None)
 
     def role_location(self, role, *keys: Any) -> tuple:
         """(file, line) of a role (or one of its keys) in the roles file."""
         source = role.source or self.plan.roles_file
-        doc = self._doc(source)
+        doc = self.doc(source)
         if doc is None:
             return source, None
         if isinstance(doc.data, list):
@@ -225,7 +226,7 @@ class PlanContext:
 
     def node_location(self, node) -> tuple:
         source = self.plan.nodes_file
-        doc = self._doc(source) if source and source.endswith((".json", ".yaml", ".yml")) \
+        doc = self.doc(source) if source and source.endswith((".json", ".yaml", ".yml")) \
             else None
         if doc is None or node is None:
             return source, None

@@ -23,7 +23,7 @@ def _odd_values(ctx: PlanContext) -> Iterator[Finding]:
     for source in ctx.plan.environment.files:
         if os.path.basename(source).startswith("overcloud-resource-registry"):
             continue
-        doc = ctx._doc(source)
+        doc = ctx.doc(source)
         registry = doc.data.get("resource_registry") if doc and isinstance(doc.data, dict) \
             else None
         if not isinstance(registry, dict):
