@@ -234,3 +234,9 @@ def test_instance_ha_role_with_no_nodes(plan18):
     plan18.params["ComputeInstanceHACount"] = 0
     found = plan18.findings(select=["iha-enabled"])
     assert [(f.severity, f.line) for f in found] == [("warning", 4)]
+
+
+def test_inventory_duplicate_mac(plan18):
+    plan18.nodes["nodes"][5]["ports"] = [{"address": MACS["compute-iha-0"]}]
+    found = plan18.findings(select=["inventory"])
+    assert found and found[0].severity == "error" and found[0].file.endswith("instackenv.json")

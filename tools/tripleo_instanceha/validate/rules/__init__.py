@@ -19,7 +19,7 @@ PLAN_RULES = (
     "param_types", "iha_enabled", "iha_role_services", "role_services_mapped", "pacemaker_role",
     "role_drift",
     "fencing_enabled", "fencing_config", "fencing_coverage", "startup_delay", "shared_storage",
-    "node_names", "registry_paths", "overcloud_engine",
+    "node_names", "inventory", "registry_paths", "overcloud_engine",
 )
 
 
