@@ -7,7 +7,6 @@ The alias-bomb guard of `yamlio` applies, since operator files are read too.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Tuple
 
@@ -84,20 +83,15 @@ def parse(text: str, source: str) -> YamlDoc:
     return YamlDoc(source, text, data, lines)
 
 
-_CACHE: Dict[str, Tuple[float, int, YamlDoc]] = {}
+_CACHE: Dict[str, Tuple[str, YamlDoc]] = {}
 
 
 def load(path: str) -> YamlDoc:
-    """Read and parse a file (cached by mtime and size: rules share one parse)."""
-    try:
-        stat = os.stat(path)
-        key = (stat.st_mtime, stat.st_size)
-    except OSError:
-        key = None
+    """Read and parse a file, reusing the parse while its text is unchanged (rules share it)."""
+    text = yamlio.read_text(path)
     cached = _CACHE.get(path)
-    if key and cached and cached[:2] == key:
-        return cached[2]
-    doc = parse(yamlio.read_text(path), path)
-    if key:
-        _CACHE[path] = (key[0], key[1], doc)
+    if cached and cached[0] == text:
+        return cached[1]
+    doc = parse(text, path)
+    _CACHE[path] = (text, doc)
     return doc
