@@ -7,17 +7,14 @@ package; this module turns their results into what prepare needs to decide
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import logging
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Iterator, List, Sequence, Tuple
+from typing import Any, List, Sequence, Tuple
 
 from tripleo_instanceha import heat_engine
-from tripleo_instanceha.errors import InputError
 from tripleo_instanceha.paths import cache_dir
 from tripleo_instanceha.tht import tools as tht_tools
 from tripleo_instanceha.fencing import generator as fencing_generator
@@ -64,55 +61,14 @@ def rendered_tree(templates: str, roles_file: str) -> Tuple[str, bool]:
     return final, False
 
 
-#: Environments of releases that still create servers and ports with Heat (before
-#: 18.0.0): pre-provisioned nodes and ports, as an operator deploying on nodes
-#: provisioned by `openstack overcloud node provision` uses them. Offline there is
-#: no nova or neutron to create them, so the check validates that layout.
-DEPLOYED_SERVER_ENVS = ("environments/deployed-server-environment.yaml",
-                        "environments/deployed-server-deployed-neutron-ports.yaml")
-#: What tripleoclient passes at deploy time and no environment file carries.
-DEPLOY_TIME_PARAMETERS = {"parameter_defaults": {"StackAction": "CREATE"}}
-
-
-def _heat_creates_servers(tree: str) -> bool:
-    registry = os.path.join(tree, "overcloud-resource-registry-puppet.yaml")
-    try:
-        text = read_text(registry)
-    except InputError:
-        return False
-    return "OS::TripleO::Server: OS::Nova::Server" in text
-
-
-@contextlib.contextmanager
-def _offline_services() -> Iterator[None]:
-    """Let Heat take every OpenStack service as present while validating offline.
-
-    Heat asks keystone's catalogue whether the service behind a resource type
-    (heat itself for CloudConfig, neutron for ports) exists; with no keystone
-    every such type would be "unavailable", which says nothing about the
-    templates. Restored afterwards, and Heat's error logging is muted meanwhile.
-    """
-    from heat.engine import resource
-    saved = resource.Resource.__dict__["is_service_available"]
-    resource.Resource.is_service_available = classmethod(lambda cls, context: (True, None))
-    logging.disable(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        resource.Resource.is_service_available = saved
-        logging.disable(logging.NOTSET)
-
-
 def heat_check(templates: str, roles_file: str, env_files: Sequence[str]) -> HeatCheck:
-    """Render the release for the roles and validate the whole overcloud with Heat."""
+    """Render the release for the roles and validate the whole overcloud with Heat.
+
+    heat_engine supplies what offline validation lacks (service catalogue,
+    deployed-server layout of releases whose Heat creates servers, StackAction).
+    """
     tree, reused = rendered_tree(templates, roles_file)
-    chain = list(env_files)
-    if _heat_creates_servers(tree):
-        chain = [os.path.join(tree, rel) for rel in DEPLOYED_SERVER_ENVS
-                 if os.path.isfile(os.path.join(tree, rel))] + chain
-    heat_engine.valid_template_versions()  # initialise Heat before patching it
-    with _offline_services():
-        errors = heat_engine.validate_overcloud(tree, chain, env=DEPLOY_TIME_PARAMETERS)
+    errors = heat_engine.validate_overcloud(tree, list(env_files))
     return HeatCheck(tree, [str(e) for e in errors], reused)
 
 
