@@ -27,3 +27,26 @@ def test_demo_prepares_the_bundled_example(tmp_path):
     again = subprocess.run([script, "demo", "--output-dir", str(out), "--skip-heat-check"],
                            capture_output=True, text=True, timeout=600, check=False)
     assert again.returncode == 0 and "none changed" in again.stdout
+
+
+HIDE_HEAT = ("import sys; sys.modules['heat'] = None; "
+             "from tripleo_instanceha.cli.app import main; sys.exit(main(sys.argv[1:]))")
+
+
+def test_without_heat_the_demo_still_runs_and_prepare_refuses(tmp_path):
+    """A machine with only requirements.txt installed (tools/demo.sh's profile) has no Heat."""
+    demo = subprocess.run([sys.executable, "-c", HIDE_HEAT, "demo", "--output-dir",
+                           str(tmp_path / "demo")], capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "Heat engine: not run: openstack-heat is not installed" in demo.stdout
+    out = tmp_path / "out"
+    prepare = subprocess.run([sys.executable, "-c", HIDE_HEAT, "prepare", "--tht-release",
+                              "18.0.0", "--nodes", str(tmp_path / "demo" / "missing.json"),
+                              "--output-dir", str(out)], capture_output=True, text=True,
+                             timeout=600, check=False)
+    assert prepare.returncode == 2
+    assert prepare.stderr.strip() == ("error: openstack-heat is not installed (fix: pip install "
+                                      "openstack-heat python-heatclient, or pass "
+                                      "--skip-heat-check)")
+    assert not out.exists()

@@ -38,5 +38,5 @@ class Demo(InstanceHACommand):
             templates=templates, nodes_file=nodes, output_dir=args.output_dir,
             env_files=[os.path.join(EXAMPLE_DIR, "instance-ha-params.yaml")], settings=settings,
             force=args.force, heat_check=args.heat_check, scenarios=args.scenarios,
-            rehearse=args.rehearse)
+            rehearse=args.rehearse, heat_optional=True)
         return PrepareResult(pipeline.run(request), release, TITLE.format(nodes=nodes), FOOTER)

@@ -61,6 +61,22 @@ def rendered_tree(templates: str, roles_file: str) -> Tuple[str, bool]:
     return final, False
 
 
+HEAT_MISSING = ("openstack-heat is not installed (fix: pip install openstack-heat "
+                "python-heatclient, or pass --skip-heat-check)")
+
+
+def heat_missing() -> str:
+    """Why the Heat check cannot run here, or '' when it can (Heat is an optional install)."""
+    import importlib.util
+    for module in ("heat.engine", "heatclient.common"):
+        try:
+            if importlib.util.find_spec(module) is None:
+                return HEAT_MISSING
+        except ImportError:
+            return HEAT_MISSING
+    return ""
+
+
 def heat_check(templates: str, roles_file: str, env_files: Sequence[str]) -> HeatCheck:
     """Render the release for the roles and validate the whole overcloud with Heat.
 

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from tripleo_instanceha.errors import InputError
+from tripleo_instanceha.errors import InputError, InstanceHAError
 from tripleo_instanceha.inventory import load_inventory
 from tripleo_instanceha.plan import parameters as P
 from tripleo_instanceha.plan.plan import Plan
@@ -44,6 +44,8 @@ class Request:
     stack_name: str = "overcloud"
     heat_check: bool = True
     rehearse: bool = True
+    #: Without Heat installed: skip the Heat check with a note (True) or refuse (False).
+    heat_optional: bool = False
     #: Rehearsal scenarios to replay (empty: all of them).
     scenarios: List[str] = field(default_factory=list)
 
@@ -61,6 +63,8 @@ class Outcome:
     findings: List[Any] = field(default_factory=list)
     rehearsal: Optional[checks.Rehearsal] = None
     heat: Optional[checks.HeatCheck] = None
+    #: Why the Heat check was not run although asked for ('' when it ran or was not asked).
+    heat_skipped: str = ""
     budget: Optional[Any] = None
     deploy: List[str] = field(default_factory=list)
     #: Why nothing was written ('' when the files are in place).
@@ -165,7 +169,7 @@ def _checks_pass(req: Request, plan: Plan, env_chain: List[str], staging: str,
             return False
     else:
         outcome.budget = checks.recovery_budget(plan)
-    if req.heat_check:
+    if req.heat_check and not outcome.heat_skipped:
         outcome.heat = checks.heat_check(req.templates, os.path.join(staging, ROLES), env_chain)
         if not outcome.heat.ok:
             outcome.stopped = "the Heat engine refused the composed overcloud"
@@ -176,11 +180,14 @@ def _checks_pass(req: Request, plan: Plan, env_chain: List[str], staging: str,
 def run(req: Request) -> Outcome:
     """Generate, check and (only when clean) write the deploy inputs; see the module doc."""
     _check_inputs(req)
+    heat_missing = checks.heat_missing() if req.heat_check else ""
+    if heat_missing and not req.heat_optional:
+        raise InstanceHAError(heat_missing)
     nodes = load_inventory(req.nodes_file)
     if not nodes:
         raise InputError.single(req.nodes_file, "the inventory has no nodes",
                                 fix="list the overcloud nodes under 'nodes'")
-    outcome = Outcome(req)
+    outcome = Outcome(req, heat_skipped=heat_missing)
     roles = roles_mod.roles_for(req.templates, nodes, req.roles_file)
     assignment = profiles.assign(nodes, roles.roles)
     envs.check_assignment(roles.roles, assignment, req.nodes_file)

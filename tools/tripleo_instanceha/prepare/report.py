@@ -59,6 +59,7 @@ class PrepareResult(Result):
             "rehearsal": o.rehearsal.to_dict() if o.rehearsal else None,
             "heat": None if o.heat is None else {"ok": o.heat.ok, "errors": o.heat.errors,
                                                  "rendered_tree": o.heat.rendered_tree},
+            "heat_skipped": o.heat_skipped or None,
             "budget": _as_dict(o.budget) if o.budget is not None else None,
             "deploy_command": o.deploy or None,
         }
@@ -90,6 +91,8 @@ class PrepareResult(Result):
             else:
                 out.append("Heat engine: the composed overcloud does not validate:")
                 out.extend(f"  {e}" for e in o.heat.errors)
+        if o.heat_skipped:
+            out.append(f"Heat engine: not run: {o.heat_skipped}")
         if o.budget is not None:
             out.append("Recovery budget (per failed compute):")
             out.append(_line(o.budget))
