@@ -51,10 +51,13 @@ if [ ! -x .venv/bin/python ]; then
   pip_quiet -U pip setuptools wheel
 fi
 reqs=(-r requirements.txt)
+target=.
 case " $* " in *" test "*) reqs+=(-r test-requirements.txt) ;; esac
+# The main job validates with Heat's engine too.
+case " $* " in *" rehearse "*) target=".[heat]" ;; esac
 profiles_key="$*"
 stamp=.venv/.installed-$(cat requirements.txt test-requirements.txt setup.cfg | sha1sum | cut -c1-12)-${profiles_key// /-}
 if [ ! -e "$stamp" ]; then
-  pip_quiet "${reqs[@]}" -e .
+  pip_quiet "${reqs[@]}" -e "$target"
   .venv/bin/python -c 'import tripleo_instanceha' && touch "$stamp"
 fi
