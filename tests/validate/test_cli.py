@@ -133,6 +133,7 @@ def _mutations():
             "OS::TripleO::Services::ComputeInstanceHA"]}]),
         "role hostname format int": roles([{"name": "C", "HostnameFormatDefault": 5,
                                             "ServicesDefault": []}]),
+        "role tags int": roles([{"name": "C", "tags": -1, "ServicesDefault": []}]),
         "role networks string": roles([{"name": "Controller", "networks": "x",
                                         "ServicesDefault": []}]),
         "nodes empty mapping": nodes({}),

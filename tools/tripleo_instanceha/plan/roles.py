@@ -72,7 +72,15 @@ def role_from_dict(data: Dict[str, Any], source: str) -> Role:
     return Role(name=str(data["name"]), services=[str(s) for s in services],
                 count_default=count,
                 hostname_format=hostname_format,
-                tags=list(data.get("tags") or []), raw=data, source=source)
+                tags=_tags(data, source), raw=data, source=source)
+
+
+def _tags(data: Dict[str, Any], source: str) -> List[str]:
+    tags = data.get("tags") or []
+    if not isinstance(tags, list):
+        raise InputError.single(source, f"tags of role {data['name']} must be a list",
+                                field=f"{data['name']}.tags", fix="write tags: [compute]")
+    return [str(t) for t in tags]
 
 
 def load_roles(path: str) -> List[Role]:
