@@ -164,6 +164,10 @@ def test_param_types(plan18):
     found = plan18.findings(select=["param-types"])
     assert len(found) == 3
     assert not any("hunter2" in f.message for f in found)
+    plan18.fencing["FencingConfig"] = '{"devices": [{"params": {"passwd": "hunter2"'
+    found = plan18.findings(select=["param-types"])
+    assert any("FencingConfig" in f.message for f in found)
+    assert not any("hunter2" in f.message for f in found)
 
 
 def test_instance_ha_switch_consistency(plan18):

@@ -98,10 +98,10 @@ def check(ctx: PlanContext) -> Iterator[Finding]:
         if value is None:
             continue
         why = problem(kind, value)
-        if name in ("InstanceHAKeystonePassword",):
-            shown = "value"  # never print a secret
-        else:
-            shown = _show(value)
+        # Only scalars of harmless parameters are echoed: FencingConfig, role
+        # parameters and passwords may hold secrets, whatever their (wrong) type.
+        secretive = kind in ("json", "mapping") or "Password" in name
+        shown = "value" if secretive or isinstance(value, (dict, list)) else _show(value)
         if why:
             source, line = ctx.param_location(name)
             yield error(ID, f"{name} {shown} {why} (Heat type: {kind})", source, line, FIX)
