@@ -94,3 +94,19 @@ def test_unreadable_inputs_are_findings_not_tracebacks(tmp_path):
 def test_known_versions_include_release_names():
     versions = heat_engine.valid_template_versions()
     assert {"queens", "rocky", "wallaby", "2016-10-14"} <= set(versions)
+
+
+def test_hidden_parameter_values_never_in_messages(tmp_path):
+    path = write(tmp_path, "pw.yaml", textwrap.dedent("""\
+        heat_template_version: wallaby
+        parameters:
+          Token:
+            type: string
+            hidden: true
+            constraints:
+              - allowed_pattern: "[a-z]+"
+        """))
+    env = write(tmp_path, "env.yaml", "parameter_defaults:\n  Token: NOT-A-REAL-SECRET9\n")
+    errors = heat_engine.validate_template(path, env_files=[env])
+    assert errors and "does not match pattern" in errors[0].message
+    assert "NOT-A-REAL-SECRET9" not in errors[0].message

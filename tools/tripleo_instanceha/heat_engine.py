@@ -190,6 +190,46 @@ def _clean(message: str) -> str:
     return _FILE_URL.sub(lambda m: m.group("path"), str(message)).strip()
 
 
+_SECRET_NAME = re.compile(r"pass(word|wd)?|secret|key|token|credential", re.IGNORECASE)
+
+
+def _secrets(env: Mapping[str, Any], template: Mapping) -> List[str]:
+    """Values Heat might echo in a message that must never be shown.
+
+    Why: Heat quotes the offending value of a failed constraint even for a
+    hidden parameter ("... does not match pattern"). Collected: values of
+    hidden parameters of the template, and of every parameter (or nested key,
+    such as FencingConfig's passwd) whose name says it is a secret.
+    """
+    found: List[str] = []
+    params = template.get("parameters") if isinstance(template, Mapping) else None
+    hidden = {str(n) for n, spec in (params or {}).items()
+              if isinstance(spec, Mapping) and spec.get("hidden")}
+
+    def walk(value: Any, secret: bool) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(item, secret or bool(_SECRET_NAME.search(str(key))))
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, secret)
+        elif secret and isinstance(value, str) and len(value) >= 3:
+            found.append(value)
+
+    for section in ("parameter_defaults", "parameters"):
+        values = env.get(section)
+        if isinstance(values, Mapping):
+            for name, value in values.items():
+                walk(value, name in hidden or bool(_SECRET_NAME.search(str(name))))
+    return sorted(set(found), key=len, reverse=True)
+
+
+def _mask(message: str, secrets: List[str]) -> str:
+    for secret in secrets:
+        message = message.replace(secret, "******")
+    return message
+
+
 def _dummy_value(spec: Mapping) -> Any:
     """A value Heat accepts for a required parameter (type and constraints respected)."""
     for constraint in spec.get("constraints") or []:
@@ -239,7 +279,7 @@ def _validate_stack(engine: _Engine, source: str, template: Mapping, files: Dict
                 engine.stack.Stack(engine.context, STACK_NAME, tmpl).validate()
                 return []
             except Exception as exc:  # noqa: BLE001 - every Heat refusal is a finding
-                message = _clean(str(exc))
+                message = _mask(_clean(str(exc)), _secrets(env, template))
                 kind = type(exc).__name__
         missing = _MISSING_PARAM.search(message)
         if missing and missing.group("name") not in added:
