@@ -11,39 +11,19 @@ its id, host list and fencing level, but its agent becomes the harness's
 """
 from __future__ import annotations
 
-import json
 import os
 import xml.etree.ElementTree as ET
 
 import yaml
 
 from tripleo_instanceha.cluster.model import CREATED_AGENTS, ClusterModel
-from tripleo_instanceha.paths import EXAMPLE_DIR
+from tripleo_instanceha.example import example_files
 from tripleo_instanceha.plan import Plan
 
-ROLES = os.path.join(EXAMPLE_DIR, "roles_data.yaml")
-PARAMS = os.path.join(EXAMPLE_DIR, "instance-ha-params.yaml")
-NODES = os.path.join(EXAMPLE_DIR, "instackenv.json")
 POWER_AGENT = "fence_ns"
 #: Seconds a fenced node takes to "boot" again (real servers take minutes; the
 #: remote reconnect interval is what gates a compute's return anyway).
 BOOT_DELAY = 15
-
-
-def _fencing_environment(path: str) -> str:
-    """One power device per node, keyed by MAC, as the fencing generator writes it."""
-    with open(NODES) as f:
-        nodes = json.load(f)["nodes"]
-    devices = []
-    for node in nodes:
-        agent = "fence_redfish" if node["pm_type"] == "redfish" else "fence_ipmilan"
-        params = {"ipaddr": node["pm_addr"], "login": node["pm_user"],
-                  "passwd": node["pm_password"]}
-        if agent == "fence_redfish":
-            params["systems_uri"] = node["pm_system_id"]
-        devices.append({"agent": agent, "host_mac": node["ports"][0]["address"],
-                        "params": params})
-    return _write_env(path, {"EnableFencing": True, "FencingConfig": {"devices": devices}})
 
 
 def _write_env(path: str, parameters: dict) -> str:
@@ -55,9 +35,9 @@ def _write_env(path: str, parameters: dict) -> str:
 
 def load_plan(workdir: str, parameters: dict) -> Plan:
     """The bundled example plan plus the test's *parameters* (a last environment file)."""
-    fencing = _fencing_environment(os.path.join(workdir, "fencing.yaml"))
+    roles, envs, nodes = example_files(workdir)
     extra = _write_env(os.path.join(workdir, "e2e-parameters.yaml"), parameters)
-    return Plan.load(roles_file=ROLES, env_files=[PARAMS, fencing, extra], nodes_file=NODES)
+    return Plan.load(roles_file=roles, env_files=envs + [extra], nodes_file=nodes)
 
 
 def cluster_model(plan: Plan, addresses: dict, keystone_url: str) -> ClusterModel:

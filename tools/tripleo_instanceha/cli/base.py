@@ -33,6 +33,25 @@ class Result:
         raise NotImplementedError
 
 
+def add_plan_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """The plan arguments validate and rehearse share, spelled as `overcloud deploy` does."""
+    group = parser.add_argument_group("plan")
+    group.add_argument("--templates", metavar="THT_DIR",
+                       help="tripleo-heat-templates tree the plan deploys (its roles_data.yaml "
+                            "and resource registry)")
+    group.add_argument("-r", "--roles-file", metavar="ROLES",
+                       help="roles_data.yaml of the plan (default: THT_DIR/roles_data.yaml)")
+    group.add_argument("-e", "--environment-file", dest="env_files", action="append",
+                       default=[], metavar="ENV",
+                       help="environment file, as for 'openstack overcloud deploy' (repeatable; "
+                            "later files win)")
+    group.add_argument("--nodes", metavar="INVENTORY",
+                       help="node inventory (instackenv.json / nodes.yaml): node names and MACs")
+    group.add_argument("--stack", "--stack-name", dest="stack", default="overcloud",
+                       help="stack name used in host names (default: overcloud)")
+    return group
+
+
 class InstanceHACommand(command.Command):
     """Base for our commands; subclasses implement `run_command(args) -> Result | int`."""
 

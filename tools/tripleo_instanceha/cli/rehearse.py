@@ -13,16 +13,16 @@ import os
 import tempfile
 from typing import List, Optional
 
-from tripleo_instanceha.cli.base import EXIT_CLEAN, EXIT_FINDINGS, InstanceHACommand, Result
+from tripleo_instanceha.cli.base import (EXIT_CLEAN, EXIT_FINDINGS, InstanceHACommand, Result,
+                                         add_plan_arguments)
 from tripleo_instanceha.cluster import checks
 from tripleo_instanceha.cluster.budget import Budget, budget
 from tripleo_instanceha.cluster.model import ClusterModel
 from tripleo_instanceha.cluster.scenarios import (DEFAULT_MAX_SIM_REMOTES, SCENARIOS, Rehearsal,
                                                   ScenarioResult)
 from tripleo_instanceha.errors import InputError
-from tripleo_instanceha.paths import EXAMPLE_DIR
 from tripleo_instanceha.plan import Plan
-from tripleo_instanceha.yamlio import atomic_write, dump_yaml
+from tripleo_instanceha.example import example_files
 
 
 class RehearsalReport(Result):
@@ -81,36 +81,6 @@ class RehearsalReport(Result):
         return "\n".join(lines)
 
 
-def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
-    """The plan arguments rehearse shares with validate."""
-    group = parser.add_argument_group("plan")
-    group.add_argument("--templates", metavar="THT_DIR",
-                       help="tripleo-heat-templates tree (its roles_data.yaml and registry)")
-    group.add_argument("-r", "--roles-file", metavar="ROLES", help="roles_data.yaml")
-    group.add_argument("-e", "--environment-file", dest="env_files", action="append",
-                       default=[], metavar="ENV",
-                       help="environment file, as for 'openstack overcloud deploy' (repeat)")
-    group.add_argument("--nodes", metavar="INVENTORY",
-                       help="node inventory (instackenv.json / nodes.yaml): node names and MACs")
-    group.add_argument("--stack", default="overcloud", help="stack name (host names)")
-    group.add_argument("--example", action="store_true",
-                       help="rehearse the bundled example (3 controllers, 2 Instance HA "
-                            "computes, 1 plain compute), generating its fencing environment")
-
-
-def example_files(workdir: str) -> tuple:
-    """The bundled example's roles, environments and inventory, fencing generated (0600)."""
-    import tripleo_instanceha.plan  # noqa: F401 - import order the fencing package expects
-    from tripleo_instanceha.fencing.generator import generate
-    roles = os.path.join(EXAMPLE_DIR, "roles_data.yaml")
-    params = os.path.join(EXAMPLE_DIR, "instance-ha-params.yaml")
-    nodes = os.path.join(EXAMPLE_DIR, "instackenv.json")
-    generated = generate(nodes, roles_file=roles, env_files=[params])
-    fencing = os.path.join(workdir, "fencing.yaml")
-    atomic_write(fencing, dump_yaml(generated.environment()))
-    return roles, [params, fencing], nodes
-
-
 def _cluster_name(plan: Plan, name: Optional[str]) -> Optional[str]:
     """Accept the pacemaker name or the inventory name of the node that fails."""
     if name is None:
@@ -126,7 +96,10 @@ class Rehearse(InstanceHACommand):
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
-        add_plan_arguments(parser)
+        add_plan_arguments(parser).add_argument(
+            "--example", action="store_true",
+            help="rehearse the bundled example (3 controllers, 2 Instance HA computes, "
+                 "1 plain compute), generating its fencing environment")
         group = parser.add_argument_group("rehearsal")
         group.add_argument("--scenario", dest="scenarios", action="append", default=[],
                            choices=sorted(SCENARIOS), metavar="NAME",

@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 from typing import Any, Optional
 
-from tripleo_instanceha.cli.base import EXIT_CLEAN, EXIT_FINDINGS, InstanceHACommand, Result
+from tripleo_instanceha.cli.base import (EXIT_CLEAN, EXIT_FINDINGS, InstanceHACommand, Result,
+                                         add_plan_arguments)
 from tripleo_instanceha.formatters import findings as fmt
 from tripleo_instanceha.validate import api
 
@@ -48,20 +49,7 @@ class Validate(InstanceHACommand):
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
-        parser.add_argument("--templates", metavar="THT_DIR",
-                            help="tripleo-heat-templates tree the plan deploys (the target "
-                                 "release); may have our tree laid onto it")
-        parser.add_argument("-r", "--roles-file", metavar="ROLES",
-                            help="roles_data.yaml of the plan (default: THT_DIR/roles_data.yaml)")
-        parser.add_argument("-e", "--environment-file", dest="env_files", action="append",
-                            default=[], metavar="ENV",
-                            help="environment file, as for 'overcloud deploy' (repeatable; "
-                                 "later files win)")
-        parser.add_argument("--nodes", metavar="INSTACKENV",
-                            help="node inventory (instackenv.json / nodes.yaml) to check fencing "
-                                 "coverage and node names against")
-        parser.add_argument("--stack-name", default="overcloud",
-                            help="stack name used in host names (default: overcloud)")
+        add_plan_arguments(parser)
         parser.add_argument("--templates-only", action="store_true",
                             help="check only the templates (our tree, or ours on THT_DIR)")
         parser.add_argument("--no-engine", action="store_true",
@@ -81,7 +69,7 @@ class Validate(InstanceHACommand):
         plan = None
         if wants_plan:
             plan = Plan.load(args.templates, args.roles_file, args.env_files, args.nodes,
-                             args.stack_name)
+                             args.stack)
         outcome.findings += api.validate_templates(args.templates, engine=engine)
         outcome.checked.append("templates")
         if plan is not None:
