@@ -31,17 +31,8 @@ LIBRARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "library")
 
 
 def resolve_outputs(template_path: str, parameters: Mapping[str, Any]) -> Dict[str, Any]:
-    """Every output of a resource-less template, resolved by Heat's engine."""
-    engine = heat_engine._get_engine()
-    with open(template_path, encoding="utf-8") as handle:
-        template = engine.template_format.parse(handle.read())
-    env = {"parameter_defaults": dict(parameters)}
-    with heat_engine._quiet():
-        tmpl = engine.template.Template(template, files={},
-                                        env=engine.environment.Environment(env))
-        stack = engine.stack.Stack(engine.context, "lifecycle", tmpl)
-        stack.validate()
-        return {name: stack.outputs[name].get_value() for name in stack.outputs}
+    """Every output of the template, resolved by Heat's engine."""
+    return heat_engine.resolve_outputs(template_path, parameters)
 
 
 def live_cib(plan, workdir: str, name: str = "live") -> str:

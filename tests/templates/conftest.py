@@ -40,29 +40,6 @@ def rendered(tmp_path_factory):
     return get
 
 
-@pytest.fixture(scope="session")
-def heat_offline():
-    """Heat's engine, answering "is service X deployed?" with yes.
-
-    Heat asks keystone's catalogue whether the service behind a resource type
-    (heat for OS::Heat::SoftwareConfig, neutron for ports) exists before
-    validating it. Train and Wallaby templates use such types everywhere;
-    offline there is no catalogue, so the request context gets a token
-    endpoint that names one. Every resource is still validated; only the
-    catalogue lookup is answered. The previous context is restored afterwards.
-    """
-    from heat.common import context
-    from keystoneauth1 import token_endpoint
-
-    engine = heat_engine._get_engine()
-    saved = engine.context
-    engine.context = context.RequestContext(
-        user_id="validate", project_id="validate", is_admin=True,
-        auth_plugin=token_endpoint.Token("http://catalogue.invalid/", "offline"))
-    yield engine
-    engine.context = saved
-
-
 def overcloud_envs(tree: str, *extra: str) -> list:
     """The environments of a pacemaker overcloud with Instance HA, as an operator passes them.
 
@@ -83,46 +60,9 @@ DEPLOY_PARAMETERS = {"parameter_defaults": {"StackAction": "CREATE",
                                             "PcsdPassword": "placeholder"}}
 
 
-def _resolved_stack(engine, template, files, env, name):
-    """A validated stack whose nested template resources answer get_attr.
-
-    Heat resolves outputs from the state data of created resources. Offline
-    nothing is created, so each nested template resource is resolved the
-    same way, as a stack of its own with the properties its parent passes
-    and the parent's environment (parameter_defaults reach nested stacks, as
-    in a deployment), and its resolved outputs become its attribute data.
-    """
-    from heat.engine import node_data, stk_defn
-    from heat.engine.resources.template_resource import TemplateResource
-
-    stack = engine.stack.Stack(engine.context, name, engine.template.Template(
-        template, files=files, env=engine.environment.Environment(env)))
-    stack.validate()
-    for res in list(stack.values()):
-        if not isinstance(res, TemplateResource):
-            continue
-        child_env = stack.env.user_env_as_dict()
-        child_env["parameters"] = res.child_params()
-        child = _resolved_stack(engine, res.child_template(), files, child_env,
-                                f"{name}-{res.name}")
-        outputs = {key: out.get_value() for key, out in child.outputs.items()}
-        attributes = dict(outputs)
-        for key, value in outputs.items():
-            if isinstance(value, dict):
-                attributes.update({(key, sub): item for sub, item in value.items()})
-        stk_defn.update_resource_data(stack.defn, res.name, node_data.NodeData(
-            None, res.name, None, res.name, attributes, res.CREATE, res.COMPLETE))
-    return stack
-
-
 def resolve_role_data(path: str, parameter_defaults: dict) -> dict:
     """role_data of a service template as Heat resolves it, nested stacks included."""
-    engine = heat_engine._get_engine()
-    with heat_engine._quiet():
-        files, template = engine.template_utils.get_template_contents(template_file=path)
-        stack = _resolved_stack(engine, template, files,
-                                {"parameter_defaults": dict(parameter_defaults)}, "resolve")
-        return stack.outputs["role_data"].get_value()
+    return heat_engine.resolve_outputs(path, parameter_defaults)["role_data"]
 
 
 def node_hiera(role_data_by_role: dict, role: str) -> dict:

@@ -67,7 +67,7 @@ def test_thts_yaml_validate_passes_on_the_overlaid_tree(rendered, version):
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_heat_validates_the_composed_overcloud_with_our_env(rendered, heat_offline, version):
+def test_heat_validates_the_composed_overcloud_with_our_env(rendered, version):
     tree = rendered(version)
     envs = overcloud_envs(tree, os.path.join(tree, "environments", "instance-ha.yaml"))
     errors = heat_engine.validate_overcloud(tree, envs, env=DEPLOY_PARAMETERS)
@@ -75,7 +75,7 @@ def test_heat_validates_the_composed_overcloud_with_our_env(rendered, heat_offli
 
 
 @pytest.mark.parametrize("version", ["8.4.1"])
-def test_heat_validates_the_pre_train_alias_path(rendered, heat_offline, version, tmp_path):
+def test_heat_validates_the_pre_train_alias_path(rendered, version, tmp_path):
     """Environments written for puppet/services/pacemaker/compute-instanceha.yaml keep working."""
     tree = rendered(version)
     env = os.path.join(tree, "environments", "instance-ha-alias.yaml")
@@ -91,7 +91,7 @@ def test_heat_validates_the_pre_train_alias_path(rendered, heat_offline, version
     assert errors == [], [str(e) for e in errors]
 
 
-def test_a_wrong_registry_path_fails_the_composed_overcloud(rendered, heat_offline):
+def test_a_wrong_registry_path_fails_the_composed_overcloud(rendered):
     """Mutation: the env file pointing at a template that is not there."""
     tree = rendered("18.0.0")
     env = os.path.join(tree, "environments", "instance-ha-broken.yaml")

@@ -406,6 +406,57 @@ def validate_overcloud(rendered_tree: str, env_files: Sequence[str] = (),
     return _validate_stack(engine, top, tpl, files, merged)
 
 
+def _resolved_stack(engine: _Engine, template: Mapping, files: Dict[str, str],
+                    env: Dict[str, Any], name: str):
+    """A validated stack whose nested template resources answer get_attr.
+
+    Heat resolves outputs from the state data of created resources. Offline
+    nothing is created, so each nested template resource is resolved the
+    same way, as a stack of its own with the properties its parent passes
+    and the parent's environment (parameter_defaults reach nested stacks, as
+    in a deployment), and its resolved outputs become its attribute data.
+    """
+    from heat.engine import node_data, stk_defn
+    from heat.engine.resources.template_resource import TemplateResource
+
+    stack = engine.stack.Stack(engine.context, name, engine.template.Template(
+        template, files=files, env=engine.environment.Environment(env)))
+    stack.validate()
+    for res in list(stack.values()):
+        if not isinstance(res, TemplateResource):
+            continue
+        child_env = stack.env.user_env_as_dict()
+        child_env["parameters"] = res.child_params()
+        child = _resolved_stack(engine, res.child_template(), files, child_env,
+                                f"{name}-{res.name}")
+        outputs = {key: out.get_value() for key, out in child.outputs.items()}
+        attributes = dict(outputs)
+        for key, value in outputs.items():
+            if isinstance(value, dict):
+                attributes.update({(key, sub): item for sub, item in value.items()})
+        stk_defn.update_resource_data(stack.defn, res.name, node_data.NodeData(
+            None, res.name, None, res.name, attributes, res.CREATE, res.COMPLETE))
+    return stack
+
+
+def resolve_outputs(path: str, parameter_defaults: Optional[Mapping[str, Any]] = None
+                    ) -> Dict[str, Any]:
+    """Every output of a template as Heat resolves it, nested template resources included.
+
+    Why: what a service really hands to the nodes (role_data: hiera, Ansible
+    tasks) is only known once Heat has evaluated its conditions and
+    intrinsic functions for given parameters; this answers that offline.
+    Raises Heat's own exception when the template does not validate.
+    """
+    engine = _get_engine()
+    with _quiet(), _services_available():
+        files, template = _fetch_template(engine, path)
+        stack = _resolved_stack(engine, template, files,
+                                {"parameter_defaults": dict(parameter_defaults or {})},
+                                "resolve")
+        return {name: stack.outputs[name].get_value() for name in stack.outputs}
+
+
 def _heat_creates_servers(registry: str) -> bool:
     try:
         with open(registry, encoding="utf-8") as handle:
