@@ -189,7 +189,8 @@ def check_devices(nodes: Iterable[Node], options: D.Options, out: Collector) -> 
         if not D.protocols_for(driver):
             out.node(node, "pm_type", f"driver {quote(node.raw.get('pm_type', driver))} has no "
                      "fence agent puppet-tripleo can create",
-                     f"use one of {SUPPORTED}, or leave the node out with --exclude")
+                     f"use one of {SUPPORTED}; a node that is not in the pacemaker "
+                     "cluster can be left out ('fencing generate --exclude NAME')")
             continue
         protocols = []
         for _, level, protocol in D.node_levels(driver, options):
