@@ -48,16 +48,52 @@ class NodeSpec:
 
 
 def wait_for(what: str, check: Callable[[], object], timeout: float,
-             interval: float = 0.25):
-    """Poll *check* until it returns something truthy; the value is returned."""
+             interval: float = 0.25, seen: Callable[[], object] | None = None):
+    """Poll *check* until it returns something truthy; the value is returned.
+
+    On a timeout the error says what was seen last: *seen*'s value when given
+    (e.g. the cluster's state), else the last value *check* returned.
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = check()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise HarnessError("timed out after %ss waiting for %s" % (timeout, what))
+            try:
+                last = seen() if seen is not None else value
+            except Exception as exc:  # the description must not hide the timeout
+                last = "(could not read: %s)" % exc
+            raise HarnessError("timed out after %ss waiting for %s; last seen: %s"
+                               % (timeout, what, _short(last)))
         time.sleep(interval)
+
+
+def _short(value: object, limit: int = 600) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+@dataclass(frozen=True)
+class RemoteSocket:
+    """One established TCP socket as ``ss -tin`` shows it."""
+
+    recv_q: int          # bytes received and not yet read by the daemon
+    lastrcv_ms: int      # 0 when ss printed no lastrcv (it omits zero values)
+
+
+def parse_ss(output: str) -> list[RemoteSocket]:
+    """Sockets in ``ss -tinH`` output: a state line (Recv-Q first), then an info line."""
+    sockets = []
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        fields = line.split()
+        if not fields or line.startswith(("\t", " ")) or not fields[0].isdigit():
+            continue
+        info = lines[i + 1] if i + 1 < len(lines) else ""
+        found = re.search(r"\blastrcv:(\d+)", info)
+        sockets.append(RemoteSocket(int(fields[0]), int(found.group(1)) if found else 0))
+    return sockets
 
 
 def _run(cmd: list[str], check: bool = True, timeout: float = 60,
@@ -169,25 +205,48 @@ class LiveCluster:
         _run(["ip", "-n", self.netns("sw"), "link", "set", "sw-%s" % key,
               "up" if up else "down"])
 
-    def since_last_request(self, name: str) -> float | None:
-        """Seconds since the node's pacemaker-remoted last received anything (a monitor,
-        at idle), from the kernel's TCP state for port 3121 in the node's namespace."""
+    def remote_socket(self, name: str) -> "RemoteSocket | None":
+        """The node's side of its established remote connection (port 3121), as the
+        kernel reports it: unread bytes and milliseconds since data last arrived."""
         out = _run(["ip", "netns", "exec", self.netns(self.nodes[name].key), "ss", "-tinH",
                     "state", "established", "( sport = :3121 )"], check=False).stdout
-        found = re.findall(r"lastrcv:(\d+)", out)
-        return min(int(x) for x in found) / 1000.0 if found else None
+        sockets = parse_ss(out)
+        return min(sockets, key=lambda s: s.lastrcv_ms) if sockets else None
 
-    def wait_for_monitor(self, name: str, timeout: float) -> bool:
-        """Return right after the remote connection's next monitor reached the node."""
-        deadline = time.monotonic() + timeout
-        previous = self.since_last_request(name)
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
-            current = self.since_last_request(name)
-            if current is not None and previous is not None and current < previous:
-                return True
-            previous = current
-        return False
+    def hold_monitor(self, name: str, pids: list[int], timeout: float) -> list:
+        """Stop the node's pacemaker-remoted until the next monitor request is queued
+        on its socket, then let it answer; returns the readings taken.
+
+        Why this shape: pacemaker starts a remote connection's next monitor at most
+        one interval after the previous one ended, and while the daemon is stopped the
+        request stays in the socket's receive queue, which the kernel always reports
+        (``lastrcv`` is not enough: ss omits it whenever it is 0, so a reading taken in
+        the very tick a monitor arrives shows no value at all).  *timeout* is one
+        interval plus a margin, below the monitor timeout, so the held monitor is late
+        but never fails.
+        """
+        seen: list = []
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                sock = self.remote_socket(name)
+                seen.append(sock)
+                if sock is not None and sock.recv_q > 0:
+                    break
+                time.sleep(0.05)
+            else:
+                raise HarnessError(
+                    "no monitor request reached %s within %ss with its pacemaker-remoted "
+                    "stopped; last readings: %s" % (name, timeout, seen[-3:]))
+        finally:
+            for pid in pids:
+                os.kill(pid, signal.SIGCONT)
+        wait_for("%s to answer the held monitor" % name,
+                 lambda: (lambda s: s is not None and s.recv_q == 0)(self.remote_socket(name)),
+                 5, 0.05, seen=lambda: self.remote_socket(name))
+        return seen
 
     # --- nodes -----------------------------------------------------------------
     def prepare(self) -> None:
@@ -402,6 +461,7 @@ class LiveCluster:
                 res = _run(["ip", "netns", "del", self.netns(key)], check=False)
                 if res.returncode != 0:
                     problems.append("netns %s: %s" % (self.netns(key), res.stderr.strip()))
+        self.network_up = False
         return problems
 
     def _cancel_boots(self) -> None:

@@ -38,6 +38,8 @@ def table(results: dict) -> str:
     for key, run in results.items():
         if not key.startswith("_"):
             lines.append("%s: cluster up in %s s" % (run.profile.title, _fmt(run.bring_up)))
+            for retry in getattr(run, "retries", ()):
+                lines.append("%s: RETRIED ONCE %s" % (run.profile.title, retry))
     lines.append("")
     lines.append("measured vs the recovery budget of rehearse (seconds after the fault):")
     head = ("profile", "scenario", "1st evacuate", "budget", "VM ACTIVE", "budget")

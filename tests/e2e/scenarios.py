@@ -30,10 +30,32 @@ from . import fake_openstack as fake
 API_IP = "10.99.0.5"
 KEYSTONE_URL = "http://%s:%d/v3" % (API_IP, fake.KEYSTONE_PORT)
 DOMAIN = "localdomain"
-#: Upper bounds for one step of a scenario (seconds); far above what is measured.
-FENCE_TIMEOUT = 120
-EVACUATE_TIMEOUT = 90
-RETURN_TIMEOUT = 180
+#: Added to the bounds the plan gives each wait (seconds): the harness's own polling,
+#: process start-up on a loaded 2-core machine, and the fake cloud's rebuild.
+SLACK = 30
+#: A fenced compute boots again this long at most (namespace, corosync-free remoted).
+BOOT_SECONDS = 30
+#: Room kept on each side of the slow-monitor pause (seconds): a monitor must start
+#: inside the pause, and the delayed one must end before its timeout.
+PAUSE_MARGIN = 2
+
+
+def slow_monitor_pause(interval: float, timeout: float) -> float:
+    """How long to stop a compute's pacemaker-remoted for "one slow monitor".
+
+    Pacemaker starts a remote connection's next recurring monitor one interval
+    after the previous one ended.  A pause of D seconds with interval < D starts
+    at some phase of that cycle, so a monitor is always issued inside it and
+    waits for the daemon; with D < timeout none of them can time out (a monitor
+    in flight when the pause began is late by at most D).  The midpoint keeps
+    the widest margin from both edges, whatever the phase: for the project's
+    10 s / 30 s that is 20 s, for upstream's 20 s / 30 s, 25 s.
+    """
+    if timeout - interval < 2 * PAUSE_MARGIN:
+        raise live.HarnessError(
+            "monitor interval %ss and timeout %ss leave no pause that is both longer "
+            "than one interval and shorter than the timeout" % (interval, timeout))
+    return (interval + timeout) / 2.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,10 @@ class Observation:
     evacuation_host: Optional[str] = None                # where nova-evacuate ran
     evacuation_host_after: list = field(default_factory=list)
     after_monitor: Optional[bool] = None                 # network cut: fault right after one
+    #: slow monitor: how long remoted was stopped, and the bytes of monitor request(s)
+    #: queued unread on its socket at the moment it was let go (> 0: one was delayed)
+    pause: Optional[float] = None
+    queued_at_resume: Optional[int] = None
     error: Optional[str] = None
 
 
@@ -106,6 +132,8 @@ class ProfileRun:
     error: Optional[str] = None
     state_dir: str = ""
     budget: Optional[Budget] = None
+    #: set-up steps that failed once and were retried (printed with the timings)
+    retries: list = field(default_factory=list)
 
     def observation(self, name: str) -> Observation:
         obs = self.observations.get(name)
@@ -152,7 +180,16 @@ class Runner:
     # --- the whole run ------------------------------------------------------------
     def execute(self) -> ProfileRun:
         try:
-            self._bring_up()
+            try:
+                self._bring_up()
+            except live.HarnessError as exc:
+                # only the set-up is retried, once, and the retry is reported; the
+                # scenarios themselves are never re-run
+                self.run.retries.append("bring-up: %s" % exc)
+                self._debug_dump("bring-up (retried)", traceback.format_exc())
+                self._stop_cloud()
+                self.cluster.down()
+                self._bring_up()
             for name, scenario in (("slow monitor", self.slow_monitor),
                                    ("compute crash", self.compute_crash),
                                    ("network cut", self.network_cut),
@@ -183,9 +220,13 @@ class Runner:
         self.run.live_configuration = self.cluster.run(
             viewer, "cibadmin", "--query", "--scope", "configuration").stdout
 
-    def teardown(self) -> None:
+    def _stop_cloud(self) -> None:
         if self.api is not None:
             self.api.stop()
+            self.api = None
+
+    def teardown(self) -> None:
+        self._stop_cloud()
         self.run.leftovers = self.cluster.down()
         failed = self.run.error or any(o.error for o in self.run.observations.values())
         if failed and self.keep_dir:   # keep the logs of a failed run for the report
@@ -206,6 +247,23 @@ class Runner:
             return {h: {"status": s.status, "forced_down": s.forced_down, "state": s.state}
                     for h, s in self.cloud.services.items()}
 
+    def _remote_monitor(self, name: str) -> tuple[int, int]:
+        """The (interval, timeout) of the node's connection monitor, from the model."""
+        op = self.model.primitive(name).op("monitor")
+        return op.interval, op.timeout
+
+    def _return_bound(self, name: str) -> float:
+        """Seconds a fenced compute may take to rejoin: pacemaker retries the connection
+        every reconnect_interval once the failed monitor (interval + timeout) is over."""
+        interval, timeout = self._remote_monitor(name)
+        return self.run.profile.reconnect + interval + timeout + BOOT_SECONDS + SLACK
+
+    def _remoted_pids(self, name: str) -> list[int]:
+        pids = [p for p in self.cluster.node_pids(name) if _comm(p) == "pacemaker-remot"]
+        if not pids:
+            raise live.HarnessError("no pacemaker-remoted process on %s" % name)
+        return pids
+
     def _history_keys(self, viewer: str) -> set:
         return {tuple(sorted(e.items())) for e in self.cluster.fence_history(viewer)}
 
@@ -214,7 +272,9 @@ class Runner:
         """Poll until every victim is fenced and every moving VM is ACTIVE elsewhere."""
         t0 = obs.fault_at
         origin = {n: self.cloud.server(n).host for n in moving}
-        deadline = time.time() + FENCE_TIMEOUT + EVACUATE_TIMEOUT
+        # the budget's worst case is what the plan promises (its devices' timeouts)
+        bound = self.run.budget.to_rebuild[1] + SLACK
+        deadline = time.time() + bound
         while time.time() < deadline:
             now = time.time() - t0
             pending = [v for v in obs.victims if v not in obs.fenced]
@@ -246,11 +306,18 @@ class Runner:
         self._record_cloud(obs)
         missing = [v for v in obs.victims if v not in obs.fenced]
         if missing:
-            raise live.HarnessError("not fenced within %ss: %s" % (FENCE_TIMEOUT, missing))
+            seen = [(e.get("target"), e.get("action"), e.get("status"))
+                    for e in self.cluster.fence_history(viewer)
+                    if tuple(sorted(e.items())) not in before]
+            raise live.HarnessError(
+                "not fenced within %.0fs (the budget's worst case + %ss): %s; fencing events "
+                "since the fault: %s" % (bound, SLACK, missing, seen or "none"))
         stuck = [n for n in moving if n not in obs.active_elsewhere]
         if stuck:
-            raise live.HarnessError("VMs not ACTIVE elsewhere: %s (%s)" % (
-                stuck, {n: obs.servers[n] for n in stuck}))
+            raise live.HarnessError("VMs not ACTIVE elsewhere within %.0fs: %s (%s); "
+                                    "evacuate calls: %d" % (
+                                        bound, stuck, {n: obs.servers[n] for n in stuck},
+                                        len(obs.evacuations)))
         # staying VMs: give nova-evacuate one more monitor to (wrongly) move them
         if staying:
             time.sleep(fake.REBUILD_SECONDS + 1)
@@ -268,8 +335,9 @@ class Runner:
 
     def _await_return(self, obs: Observation, viewer: str) -> None:
         """The fenced computes come back: unfenced, online, resources started, idle."""
+        bound = max(self._return_bound(v) for v in obs.victims)
         live.wait_for("the cluster to recover", lambda: self.cluster.ready(viewer),
-                      RETURN_TIMEOUT, 0.5)
+                      bound, 0.5, seen=lambda: self._node_states(viewer))
         obs.returned = time.time() - obs.fault_at
         self.cluster.settle(viewer)
         obs.services_returned = self._services()
@@ -282,6 +350,19 @@ class Runner:
                 obs.evacuate_attribute[parts["host"].strip('"')] = parts.get(
                     "value", "").strip('"')
 
+    def _node_states(self, viewer: str) -> dict:
+        """Each node's state in crm_mon, for the message of a wait that timed out."""
+        mon = self.cluster.crm_mon(viewer)
+        if mon is None:
+            return {"crm_mon": "no answer from %s" % viewer}
+        states = {n.get("name"): "online" if n.get("online") == "true" else "offline"
+                  for n in mon.iterfind("nodes/node")}
+        top = mon.find("resources")
+        if top is not None:
+            states["not started"] = sorted({r.get("id") for r in top.iter("resource")
+                                            if r.get("role") != "Started"})
+        return states
+
     def _fault(self, obs: Observation, victims: list[str]) -> tuple[str, set]:
         viewer = self.cluster.viewer(avoid=tuple(victims))
         before = self._history_keys(viewer)
@@ -293,18 +374,22 @@ class Runner:
         """compute-1 stops answering for longer than a monitor interval, then recovers.
 
         One slow monitor (slower than the interval, within the monitor timeout)
-        must not fence a healthy compute.
+        must not fence a healthy compute.  The pause is chosen from the plan
+        (see slow_monitor_pause), so it delays a monitor whenever it starts;
+        the socket's unread request when the daemon resumes shows it did.
         """
         victim = self.cluster.computes[1]
         viewer, before = self._fault(obs, [])
-        obs.after_monitor = self.cluster.wait_for_monitor(victim, self.run.profile.monitor + 5)
-        remoted = [p for p in self.cluster.node_pids(victim)
-                   if _comm(p) == "pacemaker-remot"]
+        interval, timeout = self._remote_monitor(victim)
+        obs.pause = slow_monitor_pause(interval, timeout)
+        remoted = self._remoted_pids(victim)
         obs.fault_at = time.time()
         for pid in remoted:
             os.kill(pid, signal.SIGSTOP)
         try:
-            time.sleep(self.run.profile.monitor + 5)   # the next monitor waits on it
+            time.sleep(obs.pause)
+            sock = self.cluster.remote_socket(victim)
+            obs.queued_at_resume = sock.recv_q if sock is not None else None
         finally:
             for pid in remoted:
                 os.kill(pid, signal.SIGCONT)
@@ -334,8 +419,13 @@ class Runner:
         self.cloud.boot("vm-cut", fqdn(victim))
         viewer, before = self._fault(obs, [victim])
         # Worst case on purpose: cut right after a monitor, so detection takes a
-        # whole interval plus the monitor timeout, whatever the run's timing.
-        obs.after_monitor = self.cluster.wait_for_monitor(victim, self.run.profile.monitor + 5)
+        # whole interval plus the monitor timeout, whatever the run's timing.  The
+        # monitor is caught by holding the daemon until its request is queued (one
+        # interval at most), which stays below the monitor timeout.
+        interval, timeout = self._remote_monitor(victim)
+        self.cluster.hold_monitor(victim, self._remoted_pids(victim),
+                                  min(interval + PAUSE_MARGIN * 2, timeout - PAUSE_MARGIN))
+        obs.after_monitor = True
         time.sleep(0.5)   # let that monitor's reply arrive
         obs.fault_at = time.time()
         self.cluster.set_link(victim, up=False)
