@@ -8,19 +8,18 @@ keystone password must appear atomically with mode 0600, never half-written.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from typing import Any
 
 import yaml
 
+from tripleo_instanceha import fileio
 from tripleo_instanceha.errors import InputError
 
 #: More aliases than this in one document is treated as a "billion laughs" attack.
 MAX_ALIASES = 100
 #: Files larger than this are refused before parsing (an inventory of 10,000
 #: nodes is about 5 MiB).
-MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES = fileio.MAX_BYTES
 
 
 class _GuardedLoader(yaml.SafeLoader):
@@ -43,24 +42,8 @@ class _GuardedLoader(yaml.SafeLoader):
 
 
 def read_text(path: str) -> str:
-    """Read a UTF-8 text file, or raise InputError naming it."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_BYTES:
-            raise InputError.single(path, f"file is {size} bytes, more than {MAX_BYTES}",
-                                    fix="pass the right file")
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        raise InputError.single(path, "no such file", fix="check the path") from None
-    except IsADirectoryError:
-        raise InputError.single(path, "is a directory, not a file",
-                                fix="pass the file inside it") from None
-    except PermissionError:
-        raise InputError.single(path, "permission denied",
-                                fix="make it readable by this user") from None
-    except OSError as exc:
-        raise InputError.single(path, f"cannot read: {exc.strerror}") from None
+    """Read a UTF-8 text file (or a pipe with a writer), or raise InputError naming it."""
+    data = fileio.read_bytes(path, MAX_BYTES)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -108,35 +91,8 @@ def load_file(path: str) -> Any:
     return parse_yaml(text, path)
 
 
-def atomic_write(path: str, text: str, mode: int = 0o600) -> None:
-    """Write `text` to `path` atomically with `mode` (0600 by default: may hold secrets).
-
-    The file is created in the same directory under a temporary name, chmod-ed
-    before any byte is written, fsync-ed, then renamed over the target, so a
-    reader sees either the old file or the complete new one.
-    """
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=directory)
-    except FileNotFoundError:
-        raise InputError.single(path, "its directory does not exist",
-                                fix="create the directory first") from None
-    except PermissionError:
-        raise InputError.single(path, "cannot write in its directory",
-                                fix="choose a writable output path") from None
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+#: The one write path (kept under this name for its many callers).
+atomic_write = fileio.atomic_write
 
 
 class _Dumper(yaml.SafeDumper):
