@@ -14,6 +14,7 @@ any node still booting, then the namespaces.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -67,6 +68,26 @@ def wait_for(what: str, check: Callable[[], object], timeout: float,
             raise HarnessError("timed out after %ss waiting for %s; last seen: %s"
                                % (timeout, what, _short(last)))
         time.sleep(interval)
+
+
+@contextlib.contextmanager
+def stopped(pids: list[int]):
+    """The processes are stopped (SIGSTOP) inside the block and always resumed after."""
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+
+
+def _comm(pid: int) -> str:
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
 
 
 def _short(value: object, limit: int = 600) -> str:
@@ -226,9 +247,7 @@ class LiveCluster:
         but never fails.
         """
         seen: list = []
-        for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
-        try:
+        with stopped(pids):
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 sock = self.remote_socket(name)
@@ -240,12 +259,13 @@ class LiveCluster:
                 raise HarnessError(
                     "no monitor request reached %s within %ss with its pacemaker-remoted "
                     "stopped; last readings: %s" % (name, timeout, seen[-3:]))
-        finally:
-            for pid in pids:
-                os.kill(pid, signal.SIGCONT)
-        wait_for("%s to answer the held monitor" % name,
-                 lambda: (lambda s: s is not None and s.recv_q == 0)(self.remote_socket(name)),
-                 5, 0.05, seen=lambda: self.remote_socket(name))
+
+        def answered() -> bool:
+            sock = self.remote_socket(name)
+            return sock is not None and sock.recv_q == 0
+
+        wait_for("%s to answer the held monitor" % name, answered, 5, 0.05,
+                 seen=lambda: self.remote_socket(name))
         return seen
 
     # --- nodes -----------------------------------------------------------------
@@ -307,14 +327,19 @@ class LiveCluster:
             time.sleep(0.1)
         return killed
 
+    def process_pids(self, name: str, command: str) -> list[int]:
+        """The node's processes running *command* (e.g. pacemaker-remoted), or an error."""
+        pids = [p for p in self.node_pids(name) if _comm(p) == command[:15]]
+        if not pids:
+            raise HarnessError("no %s process on %s" % (command, name))
+        return pids
+
     def kill_process(self, name: str, command: str) -> int:
         """SIGKILL the node's process running *command* (e.g. pacemaker-remoted)."""
-        for pid in self.node_pids(name):
+        for pid in self.process_pids(name, command):
             try:
-                with open("/proc/%d/comm" % pid) as f:
-                    if f.read().strip() == command[:15]:
-                        os.kill(pid, signal.SIGKILL)
-                        return pid
+                os.kill(pid, signal.SIGKILL)
+                return pid
             except OSError:
                 pass
         raise HarnessError("no %s process on %s" % (command, name))

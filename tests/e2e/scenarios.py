@@ -12,7 +12,6 @@ import copy
 import os
 import secrets
 import shutil
-import signal
 import tempfile
 import time
 import traceback
@@ -258,12 +257,6 @@ class Runner:
         interval, timeout = self._remote_monitor(name)
         return self.run.profile.reconnect + interval + timeout + BOOT_SECONDS + SLACK
 
-    def _remoted_pids(self, name: str) -> list[int]:
-        pids = [p for p in self.cluster.node_pids(name) if _comm(p) == "pacemaker-remot"]
-        if not pids:
-            raise live.HarnessError("no pacemaker-remoted process on %s" % name)
-        return pids
-
     def _history_keys(self, viewer: str) -> set:
         return {tuple(sorted(e.items())) for e in self.cluster.fence_history(viewer)}
 
@@ -382,17 +375,12 @@ class Runner:
         viewer, before = self._fault(obs, [])
         interval, timeout = self._remote_monitor(victim)
         obs.pause = slow_monitor_pause(interval, timeout)
-        remoted = self._remoted_pids(victim)
+        remoted = self.cluster.process_pids(victim, "pacemaker-remoted")
         obs.fault_at = time.time()
-        for pid in remoted:
-            os.kill(pid, signal.SIGSTOP)
-        try:
+        with live.stopped(remoted):
             time.sleep(obs.pause)
             sock = self.cluster.remote_socket(victim)
             obs.queued_at_resume = sock.recv_q if sock is not None else None
-        finally:
-            for pid in remoted:
-                os.kill(pid, signal.SIGCONT)
         time.sleep(5)
         self.cluster.settle(viewer)
         obs.history = [e for e in self.cluster.fence_history(viewer)
@@ -423,7 +411,7 @@ class Runner:
         # monitor is caught by holding the daemon until its request is queued (one
         # interval at most), which stays below the monitor timeout.
         interval, timeout = self._remote_monitor(victim)
-        self.cluster.hold_monitor(victim, self._remoted_pids(victim),
+        self.cluster.hold_monitor(victim, self.cluster.process_pids(victim, "pacemaker-remoted"),
                                   min(interval + PAUSE_MARGIN * 2, timeout - PAUSE_MARGIN))
         obs.after_monitor = True
         time.sleep(0.5)   # let that monitor's reply arrive
@@ -461,11 +449,3 @@ class Runner:
         self._watch(obs, viewer, before, ["vm-tagged-flavor", "vm-tagged-image"],
                     ["vm-untagged"])
         obs.evacuation_host_after = self.cluster.running_on(viewer, "nova-evacuate")
-
-
-def _comm(pid: int) -> str:
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
