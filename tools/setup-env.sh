@@ -2,7 +2,9 @@
 # Install what the project needs on a Debian machine, as root:
 #   Debian packages from bindep.txt for the given profiles, then a virtualenv in .venv with
 #   the package (editable) and, for the "test" profile, the test requirements.
-# Usage: tools/setup-env.sh [profile ...]   (profiles: default rehearse test e2e)
+#   With the "stacks" profile, also the Debian 11 root that judges as RHOSP 16.2's cluster stack
+#   (pacemaker 2.0.5, pcs 0.10.8; built once, cached outside the clone: tools/stack-root.sh).
+# Usage: tools/setup-env.sh [profile ...]   (profiles: default rehearse test e2e stacks)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -61,3 +63,4 @@ if [ ! -e "$stamp" ]; then
   pip_quiet "${reqs[@]}" -e "$target"
   .venv/bin/python -c 'import tripleo_instanceha' && touch "$stamp"
 fi
+case " $* " in *" stacks "*) bash tools/stack-root.sh build >/dev/null ;; esac

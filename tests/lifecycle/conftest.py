@@ -25,6 +25,12 @@ PARAMS = os.path.join(EXAMPLE_DIR, "instance-ha-params.yaml")
 NODES = os.path.join(EXAMPLE_DIR, "instackenv.json")
 
 
+@pytest.fixture(autouse=True)
+def _judged_by(cluster_stack):
+    """Every test here runs once per cluster stack (tests/stacks.py)."""
+    return cluster_stack
+
+
 @pytest.fixture(scope="session")
 def rendered_tree(tmp_path_factory):
     """version -> our tree on that THT release, rendered; built once per release."""
@@ -79,8 +85,8 @@ def example_disabled(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def live_template(tmp_path_factory, example):
-    """A running cluster's CIB built from the example plan (copied per test)."""
+def live_template(tmp_path_factory, example, cluster_stack):
+    """A running cluster's CIB built from the example plan by that stack (copied per test)."""
     plan, _fencing = example
     return harness.live_cib(plan, str(tmp_path_factory.mktemp("live")))
 

@@ -31,6 +31,12 @@ def load_plan(directory, extra=(), exclude=(), roles=ROLES, nodes=NODES):
     return Plan.load(roles_file=roles, env_files=envs + [fencing], nodes_file=nodes)
 
 
+@pytest.fixture(autouse=True)
+def _judged_by(cluster_stack):
+    """Every test here runs once per cluster stack (tests/stacks.py)."""
+    return cluster_stack
+
+
 @pytest.fixture
 def example_plan(tmp_path):
     return load_plan(tmp_path)

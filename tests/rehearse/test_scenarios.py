@@ -20,7 +20,7 @@ def graph_ops(path):
 
 
 @pytest.fixture(scope="module")
-def example_run(tmp_path_factory):
+def example_run(tmp_path_factory, cluster_stack):
     """All scenarios once on the example; the tests read its graphs."""
     tmp = tmp_path_factory.mktemp("example")
     rehearsal = Rehearsal(ClusterModel.from_plan(load_plan(tmp)), str(tmp / "work"))

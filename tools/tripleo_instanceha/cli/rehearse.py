@@ -15,11 +15,12 @@ from typing import List, Optional
 
 from tripleo_instanceha.cli.base import (EXIT_CLEAN, EXIT_FINDINGS, InstanceHACommand, Result,
                                          add_plan_arguments)
-from tripleo_instanceha.cluster import checks
+from tripleo_instanceha.cluster import checks, stacks
 from tripleo_instanceha.cluster.budget import Budget, budget
 from tripleo_instanceha.cluster.model import ClusterModel
 from tripleo_instanceha.cluster.scenarios import (DEFAULT_MAX_SIM_REMOTES, SCENARIOS, Rehearsal,
                                                   ScenarioResult)
+from tripleo_instanceha.cluster.simulate import pacemaker_version
 from tripleo_instanceha.errors import InputError
 from tripleo_instanceha.plan import Plan
 from tripleo_instanceha.example import example_files
@@ -46,6 +47,7 @@ class RehearsalReport(Result):
     def to_dict(self) -> dict:
         return {"verdict": self.verdict,
                 "cluster": self.cluster.summary(),
+                "scheduler": f"pacemaker {pacemaker_version()}",
                 "coverage": [f.to_dict() for f in self.findings],
                 "scenarios": [s.to_dict() for s in self.scenarios],
                 "budget": self.budget.to_dict(),
@@ -53,7 +55,9 @@ class RehearsalReport(Result):
 
     def to_text(self) -> str:
         c = self.cluster
-        lines = [f"Cluster: {len(c.controllers)} controller(s), {len(c.remotes)} remote(s), "
+        lines = [f"Target cluster stack: {c.stack.describe()}; scheduler run here: "
+                 f"pacemaker {pacemaker_version()}",
+                 f"Cluster: {len(c.controllers)} controller(s), {len(c.remotes)} remote(s), "
                  f"{len(c.computes)} Instance HA compute(s), {len(c.stonith)} stonith "
                  f"device(s), {len(c.levels)} fencing level(s)"]
         lines.append("Coverage (what crm_simulate does not check):")
@@ -115,6 +119,11 @@ class Rehearse(InstanceHACommand):
                                 "plus bystanders up to N (pacemaker's scheduler grows with "
                                 f"the square of the cluster; default {DEFAULT_MAX_SIM_REMOTES}, "
                                 "0 = simulate every node)")
+        group.add_argument("--cluster-stack", choices=sorted(stacks.STACKS), metavar="RHOSP",
+                           help="the RHOSP release whose pacemaker/pcs the cluster runs ("
+                                + ", ".join(sorted(stacks.STACKS)) + "); default: the one the "
+                                "templates' release deploys onto (Train 16.2, Wallaby and "
+                                "later 17.1), else the one matching this machine's pacemaker")
         group.add_argument("--keystone-url", metavar="URL",
                            help="auth_url for fence-nova and nova-evacuate in the CIB")
         return parser
@@ -140,7 +149,10 @@ class Rehearse(InstanceHACommand):
                 raise InputError.single("--nodes", "no node inventory: cluster node names and "
                                         "fence devices come from it",
                                         fix="pass --nodes instackenv.json")
-            cluster = ClusterModel.from_plan(plan, keystone_url=args.keystone_url)
+            here = pacemaker_version()
+            stack = stacks.choose(args.cluster_stack, templates_dir=args.templates, local=here)
+            stacks.require_judge(stack, here)
+            cluster = ClusterModel.from_plan(plan, keystone_url=args.keystone_url, stack=stack)
             if not cluster.controllers:
                 raise InputError.single(plan.roles_file or "roles", "no role runs Pacemaker, "
                                         "so there is no cluster to rehearse",

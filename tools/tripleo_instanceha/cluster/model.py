@@ -29,6 +29,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
+from tripleo_instanceha.cluster import stacks
+from tripleo_instanceha.cluster.stacks import ClusterStack
+
 from tripleo_instanceha.plan.fencing_config import SECRET_PARAMS
 
 #: Agents puppet-tripleo's ``tripleo::fencing`` turns into stonith devices
@@ -142,6 +145,8 @@ class ClusterModel:
     #: What the deployment would silently drop or refuse, found while building.
     notes: List[str] = field(default_factory=list)
     instance_ha: bool = True
+    #: the pacemaker/pcs the deployment runs on: decides the CIB's schema and feature set
+    stack: ClusterStack = field(default_factory=lambda: stacks.DEFAULT)
 
     # -- lookups ---------------------------------------------------------
     def primitive(self, rid: str) -> Optional[Primitive]:
@@ -167,16 +172,19 @@ class ClusterModel:
     # -- building --------------------------------------------------------
     @classmethod
     def from_plan(cls, plan, addresses: Optional[Dict[str, str]] = None,
-                  keystone_url: Optional[str] = None) -> "ClusterModel":
+                  keystone_url: Optional[str] = None,
+                  stack: Optional[ClusterStack] = None) -> "ClusterModel":
         """Build what puppet-tripleo creates for this plan.
 
         ``addresses`` maps node names to the address pacemaker reaches
         pacemaker_remote on (the remote's ``server``; without it pacemaker uses
-        the node name). ``keystone_url`` is fence-nova's and nova-evacuate's
+        the node name). ``stack`` is the target cluster stack (the CIB is
+        written as its pacemaker writes one; default ``stacks.DEFAULT``).
+        ``keystone_url`` is fence-nova's and nova-evacuate's
         ``auth_url``; without it the public endpoint is derived from CloudName.
         """
         addresses = addresses or {}
-        model = cls(instance_ha=plan.instance_ha_enabled)
+        model = cls(instance_ha=plan.instance_ha_enabled, stack=stack or stacks.DEFAULT)
         model.controllers = [p.name for p in plan.cluster_members]
         remote_places = plan.remotes
         model.remotes = [p.name for p in remote_places]
@@ -307,7 +315,8 @@ class ClusterModel:
 
     # -- XML -------------------------------------------------------------
     def to_element(self) -> ET.Element:
-        cib = ET.Element("cib", {"crm_feature_set": "3.16.1", "validate-with": "pacemaker-3.9",
+        cib = ET.Element("cib", {"crm_feature_set": self.stack.feature_set,
+                                 "validate-with": self.stack.schema,
                                  "epoch": "1", "num_updates": "0", "admin_epoch": "0",
                                  "have-quorum": "1"})
         conf = ET.SubElement(cib, "configuration")
@@ -358,6 +367,7 @@ class ClusterModel:
     def summary(self) -> dict:
         """What the report shows of the configuration (passwords masked)."""
         return {
+            "cluster_stack": self.stack.describe(),
             "controllers": list(self.controllers),
             "remotes": list(self.remotes),
             "instance_ha_computes": list(self.computes),

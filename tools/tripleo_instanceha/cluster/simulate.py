@@ -44,6 +44,17 @@ def tool(name: str) -> str:
     return path
 
 
+def pacemaker_version() -> str:
+    """The version of the crm_simulate on PATH (what judges a rehearsal here)."""
+    try:
+        run = subprocess.run([tool("crm_simulate"), "--version"], capture_output=True,
+                             text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired, ToolMissingError):
+        return "unknown"
+    words = (run.stdout + run.stderr).split()  # 2.0.5 prints it on stderr
+    return words[1] if len(words) > 1 and words[0] == "Pacemaker" else "unknown"
+
+
 @dataclass
 class Action:
     """One action of a transition graph."""

@@ -142,13 +142,20 @@ class Rehearsal:
         return data
 
 
-def rehearse(plan, names: Sequence[str] = ()) -> Rehearsal:
-    """Build the cluster the plan deploys and replay every failure scenario on it."""
+def rehearse(plan, names: Sequence[str] = (), stack: Any = None) -> Rehearsal:
+    """Build the cluster the plan deploys and replay every failure scenario on it.
+
+    ``stack`` is the target cluster stack (``cluster.stacks``); the CIB is
+    written as that pacemaker writes its own.
+    """
     from tripleo_instanceha.cli.rehearse import RehearsalReport
     from tripleo_instanceha.cluster.budget import budget
     from tripleo_instanceha.cluster.model import ClusterModel
     from tripleo_instanceha.cluster.scenarios import SCENARIOS, Rehearsal as Scenarios
-    cluster = ClusterModel.from_plan(plan)
+    from tripleo_instanceha.cluster.simulate import pacemaker_version
+    from tripleo_instanceha.cluster.stacks import require_judge
+    cluster = ClusterModel.from_plan(plan, stack=stack)
+    require_judge(cluster.stack, pacemaker_version(), option="--templates")
     reconnect = int(float(str(plan.param("InstanceHARemoteReconnectInterval")).rstrip("s")
                           or 60))
     with tempfile.TemporaryDirectory(prefix="tripleo-instanceha-rehearse-") as workdir:

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from tripleo_instanceha.cluster import stacks
 from tripleo_instanceha.errors import InputError, InstanceHAError
 from tripleo_instanceha.inventory import load_inventory
 from tripleo_instanceha.plan import parameters as P
@@ -162,7 +163,8 @@ def _checks_pass(req: Request, plan: Plan, env_chain: List[str], staging: str,
         outcome.stopped = "validate found errors"
         return False
     if req.rehearse:
-        outcome.rehearsal = checks.rehearse(plan, req.scenarios)
+        outcome.rehearsal = checks.rehearse(plan, req.scenarios,
+                                            stacks.choose(templates_dir=req.templates))
         outcome.budget = outcome.rehearsal.report.budget
         if not outcome.rehearsal.ok:
             outcome.stopped = "the rehearsal failed"

@@ -1,0 +1,106 @@
+"""Each target stack gets a CIB its own pacemaker accepts, and the 2.0.5 judge is really 2.0.5.
+
+Judged by the stacks' real tools (tests/stacks.py): the host's pacemaker 2.1.5
+and the Debian 11 root's 2.0.5.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests import stacks
+from tests.rehearse.conftest import NODES, PARAMS, ROLES, load_plan
+from tripleo_instanceha import tht
+from tripleo_instanceha.cluster import stacks as product
+from tripleo_instanceha.cluster.model import ClusterModel
+
+CLI = os.path.join(os.path.dirname(sys.executable), "tripleo-instanceha")
+
+
+@pytest.fixture(scope="module")
+def judges(tmp_path_factory):
+    """key -> environment whose PATH reaches that stack's tools first."""
+    result = {}
+    for key in stacks.KEYS:
+        judge = stacks.judge(key)
+        env = dict(os.environ)
+        if judge.root:
+            shims = stacks.write_shims(judge, str(tmp_path_factory.mktemp(f"shims-{key}")))
+            env["PATH"] = shims + os.pathsep + env["PATH"]
+        assert stacks.version_on_path(env) == judge.pacemaker
+        result[key] = env
+    return result
+
+
+def verify(env, path):
+    run = subprocess.run(["crm_verify", "-x", path, "-V"], capture_output=True, text=True,
+                         env=env, timeout=120)
+    return run.returncode, run.stdout + run.stderr
+
+
+def test_each_stack_accepts_its_own_cib_and_205_refuses_21s(tmp_path, judges):
+    plan = load_plan(tmp_path)
+    paths = {}
+    for key in stacks.KEYS:
+        paths[key] = str(tmp_path / f"cib-{key}.xml")
+        with open(paths[key], "w", encoding="utf-8") as handle:
+            handle.write(ClusterModel.from_plan(plan, stack=product.STACKS[key]).to_xml())
+        rc, out = verify(judges[key], paths[key])
+        assert rc == 0, (key, out)
+    # why the model must write per stack: 2.0.5 refuses the CIB written for 2.1.5
+    rc, out = verify(judges["16.2"], paths["17.1"])
+    assert rc != 0 and "schema" in out
+    # and 2.1.5 reads the older one, as a cluster being upgraded does
+    assert verify(judges["17.1"], paths["16.2"])[0] == 0
+
+
+def test_a_stack_writes_what_its_own_cibadmin_writes(judges):
+    """Schema and feature set come from each stack's own ``cibadmin --empty``."""
+    import xml.etree.ElementTree as ET
+    for key, env in judges.items():
+        run = subprocess.run(["cibadmin", "--empty"], capture_output=True, text=True, env=env,
+                             check=True, timeout=60)
+        root = ET.fromstring(run.stdout)
+        stack = product.STACKS[key]
+        assert (root.get("validate-with"), root.get("crm_feature_set")) == \
+            (stack.schema, stack.feature_set), key
+
+
+@pytest.mark.parametrize("version, release, key", [
+    ("8.4.1", "queens", "13"), ("11.6.0", "train", "16.2"),
+    ("14.3.0", "wallaby", "17.1"), ("18.0.0", "wallaby", "17.1")])
+def test_the_release_picks_the_stack(version, release, key):
+    tree = tht.fetch(version)
+    assert product.release_of_tree(tree) == release
+    assert product.choose(templates_dir=tree).key == key
+    assert product.for_release(version).key == key
+    assert product.choose("16.2", templates_dir=tree).key == "16.2"
+
+
+def test_without_a_release_the_local_pacemaker_decides():
+    assert product.choose(local="2.0.5").key == "16.2"
+    assert product.choose(local="2.1.7").key == "17.1"
+    assert product.choose().key == product.DEFAULT.key
+
+
+def rehearse(env, *args):
+    return subprocess.run([CLI, "rehearse", "-r", ROLES, "-e", PARAMS, "--nodes", NODES,
+                           "--scenario", "compute-crash", *args], capture_output=True,
+                          text=True, env=env, timeout=600)
+
+
+def test_rehearse_on_a_205_machine_targets_162_and_refuses_171(tmp_path, judges):
+    from tests.rehearse.conftest import fencing_env
+    fencing = fencing_env(tmp_path)
+    run = rehearse(judges["16.2"], "-e", fencing)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Target cluster stack: RHOSP 16.2 (RHEL 8.4: pacemaker 2.0.5" in run.stdout
+    assert "scheduler run here: pacemaker 2.0.5" in run.stdout
+    refused = rehearse(judges["16.2"], "-e", fencing, "--cluster-stack", "17.1")
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") <= 3 and "Traceback" not in refused.stderr
+    assert "pacemaker 2.0.5, older than RHOSP 17.1" in refused.stderr
+    assert "pacemaker-3.9" in refused.stderr
