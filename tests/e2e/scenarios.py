@@ -12,6 +12,8 @@ import copy
 import os
 import secrets
 import shutil
+import signal
+import subprocess
 import tempfile
 import time
 import traceback
@@ -113,6 +115,12 @@ class Observation:
     #: queued unread on its socket at the moment it was let go (> 0: one was delayed)
     pause: Optional[float] = None
     queued_at_resume: Optional[int] = None
+    #: remote restart in maintenance: (seconds after the restart, rc, output) of the CIB
+    #: calls puppet makes from the compute, while in maintenance and once it is lifted
+    in_maintenance: list = field(default_factory=list)
+    after_lift: list = field(default_factory=list)
+    #: the connection's state in crm_mon while in maintenance after the restart
+    connection_in_maintenance: dict = field(default_factory=dict)
     error: Optional[str] = None
 
 
@@ -189,11 +197,16 @@ class Runner:
                 self._stop_cloud()
                 self.cluster.down()
                 self._bring_up()
-            for name, scenario in (("slow monitor", self.slow_monitor),
-                                   ("compute crash", self.compute_crash),
-                                   ("network cut", self.network_cut),
-                                   ("crash with evacuation controller",
-                                    self.crash_with_evacuation_controller)):
+            scenarios = [("slow monitor", self.slow_monitor),
+                         ("compute crash", self.compute_crash),
+                         ("network cut", self.network_cut),
+                         ("crash with evacuation controller",
+                          self.crash_with_evacuation_controller)]
+            if self.run.profile.key == PROJECT.key:
+                # timing-free: one profile shows it
+                scenarios.append(("remote restart in maintenance",
+                                  self.remote_restart_in_maintenance))
+            for name, scenario in scenarios:
                 obs = self.run.observations[name] = Observation(name, [])
                 try:
                     scenario(obs)
@@ -449,3 +462,83 @@ class Runner:
         self._watch(obs, viewer, before, ["vm-tagged-flavor", "vm-tagged-image"],
                     ["vm-untagged"])
         obs.evacuation_host_after = self.cluster.running_on(viewer, "nova-evacuate")
+
+    def remote_restart_in_maintenance(self, obs: Observation) -> None:
+        """pacemaker_remote restarts (as a package update does) while its connection
+        is in maintenance, then puppet's CIB calls run from that compute.
+
+        Puppet on an Instance HA compute sets its node attribute and reads the
+        stonith topology through the remote's connection (pcs property set
+        --node, pcs stonith level); the calls are made here with crm_attribute
+        and cibadmin, what those pcs commands run.  They are tried for the
+        connection's reconnect interval plus one monitor interval, long enough
+        for pacemaker to reconnect if it ever did in maintenance, then again
+        once the maintenance is lifted.
+        """
+        victim = self.cluster.computes[0]
+        viewer = self.cluster.viewer()
+        # the scenario before this one fenced this compute and a controller
+        live.wait_for("the cluster to recover first", lambda: self.cluster.ready(viewer),
+                      self._return_bound(victim), 0.5, seen=lambda: self._node_states(viewer))
+        self.cluster.settle(viewer)
+        viewer, before = self._fault(obs, [])
+        self.cluster.run(viewer, "crm_resource", "--resource", victim, "--meta",
+                         "--set-parameter", "maintenance", "--parameter-value", "true")
+        live.wait_for("the connection to be in maintenance",
+                      lambda: self._connection(viewer, victim).get("maintenance") == "true",
+                      30, 0.5, seen=lambda: self._connection(viewer, victim))
+        # a clean stop (SIGTERM), as the package's scriptlet does, then a fresh start
+        for pid in self.cluster.process_pids(victim, "pacemaker-remoted"):
+            os.kill(pid, signal.SIGTERM)
+        live.wait_for("pacemaker-remoted to stop", lambda: not self.cluster.node_pids(victim),
+                      30, 0.2)
+        self.cluster.start_node(victim)
+        obs.fault_at = time.time()
+        interval, _timeout = self._remote_monitor(victim)
+        window = self.run.profile.reconnect + interval
+        while time.time() - obs.fault_at < window:
+            time.sleep(2)
+            obs.in_maintenance.append(self._puppet_calls(victim, obs.fault_at))
+        obs.connection_in_maintenance = self._connection(viewer, victim)
+        lifted = time.time()
+        self.cluster.run(viewer, "crm_resource", "--resource", victim, "--meta",
+                         "--delete-parameter", "maintenance")
+        bound = interval + SLACK
+        while time.time() - lifted < bound:
+            calls = self._puppet_calls(victim, lifted)
+            obs.after_lift.append(calls)
+            if all(rc == 0 for _, rc, _ in calls):
+                break
+            time.sleep(1)
+        self.cluster.run(victim, "crm_attribute", "--node", victim, "--name",
+                         "iha-e2e-probe", "--delete", check=False)
+        live.wait_for("the cluster to be healthy", lambda: self.cluster.ready(viewer),
+                      bound, 0.5, seen=lambda: self._node_states(viewer))
+        obs.history = [e for e in self.cluster.fence_history(viewer)
+                       if tuple(sorted(e.items())) not in before]
+
+    def _connection(self, viewer: str, name: str) -> dict:
+        """crm_mon's view of a remote node: online, maintenance, and its connection's role."""
+        mon = self.cluster.crm_mon(viewer)
+        if mon is None:
+            return {}
+        node = next((n for n in mon.iterfind("nodes/node") if n.get("name") == name), None)
+        res = next((r for r in mon.iter("resource") if r.get("id") == name), None)
+        return {"online": node.get("online") if node is not None else None,
+                "maintenance": node.get("maintenance") if node is not None else None,
+                "connection": res.get("role") if res is not None else None}
+
+    def _puppet_calls(self, node: str, since: float) -> list:
+        """(seconds since *since*, rc, last output line) of each call puppet's pcs makes."""
+        calls = []
+        for argv in (("crm_attribute", "--node", node, "--name", "iha-e2e-probe",
+                      "--update", "1"),
+                     ("cibadmin", "--query", "--scope", "fencing-topology")):
+            try:
+                run = self.cluster.run(node, *argv, check=False, timeout=20)
+                rc, out = run.returncode, (run.stdout + run.stderr).strip()
+            except (live.HarnessError, subprocess.TimeoutExpired, OSError) as exc:
+                rc, out = -1, str(exc)
+            last = out.splitlines()[0] if rc and out else ""
+            calls.append((round(time.time() - since, 1), rc, last[:200]))
+        return calls

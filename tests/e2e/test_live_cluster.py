@@ -190,3 +190,22 @@ def test_teardown_leaves_nothing(run):
 def _computes(run) -> list:
     live = ET.fromstring(run.live_configuration)
     return [n.get("uname") for n in live.iter("node") if n.get("type") == "remote"]
+
+
+def test_a_remote_restarted_in_maintenance_is_not_reconnected_until_lifted(e2e_runs):
+    """R1-5: pacemaker does not reconnect a connection in maintenance, so puppet's
+    CIB calls from that compute fail until the maintenance is lifted (the update and
+    upgrade tasks lift it right after the package step; see the operators' guide)."""
+    run = e2e_runs[scenarios.PROJECT.key]
+    obs = run.observation("remote restart in maintenance")
+    tries = [call for calls in obs.in_maintenance for call in calls]
+    assert tries and all(rc != 0 for _, rc, _ in tries), tries
+    assert all("not connected" in out for _, _, out in tries), tries
+    # tried past the reconnect interval: pacemaker would have reconnected by then
+    assert tries[-1][0] >= run.profile.reconnect
+    assert obs.connection_in_maintenance == {"online": "false", "maintenance": "true",
+                                             "connection": "Stopped"}
+    # lifted: the connection comes back and the same calls succeed
+    assert obs.after_lift and all(rc == 0 for _, rc, _ in obs.after_lift[-1]), obs.after_lift
+    # a clean restart in maintenance fences nothing
+    assert not [e for e in obs.history if e["action"] in ("reboot", "off")], obs.history
