@@ -321,19 +321,24 @@ def classify(returncode: Optional[int], stdout: str, stderr: str) -> Tuple[str, 
     for kind, pattern in _PATTERNS:
         match = pattern.search(text)
         if match:
-            return kind, _line_of(text, match.start())
+            return kind, _line_of(text, match.start(), match.end())
     return ERROR, _last_error(stderr) or f"exit code {returncode}"
 
 
 def _clean(line: str) -> str:
     line = _LOG_PREFIX.sub("", line.strip())
-    return printable(line)[:240]
+    return printable(line)[:250]
 
 
-def _line_of(text: str, offset: int) -> str:
-    start = text.rfind("\n", 0, offset) + 1
-    end = text.find("\n", offset)
-    return _clean(text[start:end if end >= 0 else None])
+def _line_of(text: str, begin: int, finish: int) -> str:
+    """The log line holding a match; a long one cut around the match."""
+    start = text.rfind("\n", 0, begin) + 1
+    end = text.find("\n", finish)
+    line = _LOG_PREFIX.sub("", text[start:end if end >= 0 else None].strip())
+    if len(line) > 240:
+        at = line.find(text[begin:finish])
+        line = "..." + line[max(0, at - 120):at + 120] + "..."
+    return _clean(line)
 
 
 def _last_error(stderr: str) -> str:
