@@ -291,10 +291,13 @@ def default_timeout(agent: str) -> float:
 def default_concurrency(cpus: Optional[int] = None) -> int:
     """Agents run at once: 8 per core, at most 64.
 
-    Why: an agent spends about 0.15 s of CPU starting Python and then waits
-    on its BMC (0.1 s for a live one, 20 s or more for a dead one). Eight per
-    core keeps both cores busy while most agents wait, and the benchmark
-    (tests/bench/bench_probe.py) shows 100 BMCs gain little beyond it.
+    Why: an agent spends about 0.2 s of CPU starting Python and its libraries,
+    then waits on its BMC (0.1-0.9 s for a live one, 20-30 s for a dead one)
+    without using any. Healthy BMCs make the probe CPU-bound (100 of them need
+    about 22 CPU seconds, tests/bench/bench_probe.py); dead ones make it wait,
+    and only a higher bound hides that. Eight per core keeps the cores busy
+    while most agents wait, at about 35 MB RSS per fence_redfish (21 MB per
+    fence_ipmilan): 16 agents on 2 cores stay under 0.6 GB.
     """
     return max(2, min(64, 8 * (cpus or os.cpu_count() or 1)))
 
@@ -409,7 +412,10 @@ def run_agent(target: Target, timeout: float, running: Optional[_Running] = None
             _kill_group(proc.pid)
             out, err = proc.communicate()
     finally:
-        _kill_group(proc.pid)  # whatever the agent left behind in its group
+        # Whatever the agent left behind in its group. The group id cannot have
+        # been given to another group yet: a pid is not reused while a group of
+        # that id has members, and an empty group gets ESRCH.
+        _kill_group(proc.pid)
         if running is not None:
             running.discard(proc.pid)
     seconds = time.monotonic() - start
