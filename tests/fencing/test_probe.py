@@ -306,10 +306,12 @@ def _processes():
                 argv = handle.read().split(b"\0")
             with open(f"/proc/{pid}/environ", "rb") as handle:
                 environ = handle.read()
-        except OSError:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                ppid = int(handle.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
             continue
         yield int(pid), [a.decode(errors="replace") for a in argv if a], \
-            environ.decode(errors="replace")
+            environ.decode(errors="replace"), ppid
 
 
 def scan_while(proc, secret=E.PASSWORD):
@@ -324,8 +326,11 @@ def scan_while(proc, secret=E.PASSWORD):
     leaks, ipmitool_calls, agents_at_once = [], set(), 0
     while proc.poll() is None:
         agents = 0
-        for pid, argv, environ in _processes():
-            if any(a.endswith(("fence_ipmilan", "fence_redfish")) for a in argv[:3]):
+        for pid, argv, environ, ppid in _processes():
+            # The agents the probe started (an agent's own fork before it execs
+            # ipmitool looks like the agent too, but is the agent's child).
+            if ppid == proc.pid and any(a.endswith(("fence_ipmilan", "fence_redfish"))
+                                        for a in argv[:3]):
                 agents += 1
             if secret in environ:
                 leaks.append(("environ", pid, argv[:1]))
@@ -365,7 +370,7 @@ def test_no_password_on_any_command_line_but_ipmitools_own(lab, tmp_path):
     assert ipmitool_calls >= 3, "the scan did not see fence_ipmilan's ipmitool -P calls"
     assert agents_at_once == 2  # --concurrency 2: parallel, and bounded
     # Every timed-out agent's process group is gone, its ipmitool with it.
-    assert not [argv for _, argv, _ in _processes()
+    assert not [argv for _, argv, _, _ in _processes()
                 if "ipmitool" in argv[:1] and "X" * len(E.PASSWORD) in argv]
     assert_no_secret(out, err)
 

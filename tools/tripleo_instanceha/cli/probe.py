@@ -67,7 +67,7 @@ class ProbeReport(Result):
         for o in self.outcomes:
             node = printable(o.target.node).ljust(width)
             where = o.target.address or "-"
-            line = f"{node}  {o.target.agent:<14} {where:<22} {o.kind:<17} {o.advice()}"
+            line = f"{node}  {o.target.agent:<14} {where:<22} {o.kind:<18} {o.advice()}"
             lines.append(line.rstrip())
             if o.detail and not o.answered:
                 lines.append(" " * (width + 2) + f"agent said: {o.detail}")
