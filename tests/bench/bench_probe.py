@@ -5,7 +5,9 @@ Prints figures only (no timed assert). Half the BMCs are pyghmi IPMI BMCs
 behind fence_ipmilan --lanplus, half are systems of one sushy-tools fake
 Redfish emulator (TLS) behind fence_redfish; every one answers, so the figure
 is the cost of asking a healthy cloud. Each concurrency is run in turn on the
-same BMCs, the default one first, to show how the bound was chosen.
+same BMCs, the default one first, to show how the bound was chosen. A second
+round swaps 10 of the BMCs for silent ones (a 5 s --timeout each), where the
+bound decides how much of the waiting overlaps.
 """
 from __future__ import annotations
 
@@ -67,6 +69,24 @@ def main() -> None:
             print(f"concurrency {concurrency:>2}{' (default)' if concurrency == default else '':10}"
                   f" {wall:6.2f} s wall, {children_cpu() - cpu:6.2f} s agent CPU, "
                   f"{answered}/{len(outcomes)} answered, slowest agent {slowest:.2f} s")
+        quiet = [E.Silent() for _ in range(10)]
+        try:
+            dead = [PR.Target(f"dead-{i}", "fence_ipmilan", {
+                "ipaddr": "127.0.0.1", "ipport": q.udp_port, "login": E.USERNAME,
+                "passwd": E.PASSWORD, "lanplus": True}) for i, q in enumerate(quiet)]
+            mixed = dead + targets[10:]
+            print("with 10 silent BMCs among the 100 (--timeout 5):")
+            for concurrency in levels:
+                start = time.monotonic()
+                outcomes = PR.probe(mixed, concurrency, timeout=5)
+                wall = time.monotonic() - start
+                print(f"concurrency {concurrency:>2}"
+                      f"{' (default)' if concurrency == default else '':10} {wall:6.2f} s wall, "
+                      f"{sum(o.answered for o in outcomes)}/{len(outcomes)} answered, "
+                      f"{sum(o.kind == PR.TIMEOUT for o in outcomes)} timed out")
+        finally:
+            for q in quiet:
+                q.close()
 
 
 if __name__ == "__main__":

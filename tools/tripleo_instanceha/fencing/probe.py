@@ -295,9 +295,11 @@ def default_concurrency(cpus: Optional[int] = None) -> int:
     then waits on its BMC (0.1-0.9 s for a live one, 20-30 s for a dead one)
     without using any. Healthy BMCs make the probe CPU-bound (100 of them need
     about 22 CPU seconds, tests/bench/bench_probe.py); dead ones make it wait,
-    and only a higher bound hides that. Eight per core keeps the cores busy
-    while most agents wait, at about 35 MB RSS per fence_redfish (21 MB per
-    fence_ipmilan): 16 agents on 2 cores stay under 0.6 GB.
+    and only a higher bound hides that. But the timeout counts wall time and
+    agents queue for the CPU: 32 at once on 2 busy cores made healthy BMCs
+    miss a 5 s timeout. Eight per core keeps the cores busy while most agents
+    wait, at about 35 MB RSS per fence_redfish (21 MB per fence_ipmilan): 16
+    agents on 2 cores stay under 0.6 GB.
     """
     return max(2, min(64, 8 * (cpus or os.cpu_count() or 1)))
 
