@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import signal
 import sys
-import threading
-from typing import Optional
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 
-_received: Optional[int] = None
+_received: "int | None" = None  # (no typing import: it is in the window)
 #: Whether a command is running (Interrupted is raised) or has returned (exit at once).
 _armed = False
 
@@ -63,11 +61,12 @@ def install() -> None:
     runs the command in a thread) the host's handling stays.
     """
     global _armed
-    if threading.current_thread() is not threading.main_thread():
+    try:
+        for signum in SIGNALS:
+            if signal.getsignal(signum) is not _handler:
+                signal.signal(signum, _handler)
+    except ValueError:  # not the main thread (threading is not imported: it is in the window)
         return
-    for signum in SIGNALS:
-        if signal.getsignal(signum) is not _handler:
-            signal.signal(signum, _handler)
     _armed = True
 
 

@@ -7,7 +7,6 @@ the handler before cliff and the commands (the heavy imports) are loaded.
 from __future__ import annotations
 
 import sys
-from typing import List, Optional
 
 from tripleo_instanceha import interrupts
 
@@ -22,7 +21,7 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: "list[str] | None" = None) -> int:  # no typing import: see the doc
     interrupts.install()
     try:
         from tripleo_instanceha import fileio
