@@ -28,7 +28,9 @@ template resource. That is why every template should also be validated as its
 own top-level stack (:func:`validate_template`) and why the validate rules add
 static checks for the rest.
 
-Public API (all return a list of :class:`EngineError`, empty when valid):
+Public API (the validators return a list of :class:`EngineError`, empty when valid;
+an input our own reading refuses -- unreadable, or expanding past the bound of
+every YAML the tools read -- is one error of kind ``InputError`` naming the file):
 
 * :func:`validate_template` -- one template file as a standalone stack;
 * :func:`validate_overcloud` -- a whole rendered THT ``overcloud.yaml`` with
@@ -47,6 +49,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
+from tripleo_instanceha import yamlio
+from tripleo_instanceha.errors import InputError
+
 #: Nesting depth THT needs (overcloud -> role -> service chain -> service -> ...).
 MAX_NESTED_DEPTH = 10
 #: A required parameter missing from the environment is given a dummy value and
@@ -56,6 +61,8 @@ MAX_DUMMY_PARAMETERS = 300
 #: Stack name used for validation; some THT templates read it via RootStackName.
 STACK_NAME = "overcloud"
 
+#: A YAML anchor (``&name``) where YAML allows one: only files with one can expand.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]+", re.MULTILINE)
 _MISSING_PARAM = re.compile(r"The Parameter \((?P<name>[^)]+)\) was not provided")
 _NESTED_PATH = re.compile(r"<(/[^<>]+\.(?:yaml|template))>")
 _FILE_URL = re.compile(r"file://(?P<path>/[^\s\"'<>,]*)")
@@ -301,6 +308,9 @@ def _load_environments(engine: _Engine, env_files: Sequence[str],
     """
     if not env_files:
         return {}
+    for path in env_files:
+        # heatclient parses with its own loader, which has no expansion bound.
+        yamlio.load_file(path)
     env_map, env = engine.template_utils.process_multiple_environments_and_files(
         env_paths=[os.path.abspath(p) for p in env_files])
     files.update(env_map)
@@ -309,9 +319,48 @@ def _load_environments(engine: _Engine, env_files: Sequence[str],
 
 def _fetch_template(engine: _Engine, path: str) -> tuple:
     """Read a template and every file it references (type: x.yaml, get_file)."""
+    yamlio.load_file(path)
     files, template = engine.template_utils.get_template_contents(
         template_file=os.path.abspath(path))
     return dict(files), template
+
+
+@contextlib.contextmanager
+def _bounded_reads() -> Iterator[None]:
+    """Every file heatclient fetches (nested templates, get_file, registry targets)
+    passes the expansion bound of every YAML the tools read, before heatclient parses it.
+
+    Why: heatclient parses each nested template with a loader of its own (no
+    expansion bound) and re-serialises it as JSON, so ~70 nested aliases
+    become a 10**7-node string before anything else sees them. The file is
+    named in the InputError. Restored afterwards.
+    """
+    from heatclient.common import utils
+    original = utils.read_url_content
+
+    def read_url_content(url: str) -> Any:
+        content = original(url)
+        text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+        if isinstance(text, str) and "*" in text and _ANCHOR.search(text):
+            yamlio.parse_yaml(text, url[len("file://"):] if url.startswith("file://") else url)
+        return content
+
+    utils.read_url_content = read_url_content
+    try:
+        yield
+    finally:
+        utils.read_url_content = original
+
+
+def _refused(exc: InputError) -> List[EngineError]:
+    """Our own reading refused an input: one error naming the file, Heat never runs."""
+    return [EngineError(p.source, p.message + (f" (fix: {p.fix})" if p.fix else ""),
+                        "InputError") for p in exc.problems]
+
+
+def _bounded_values(env: Mapping[str, Any], source: str) -> None:
+    """The same bound on the environment handed to the engine, whatever built it."""
+    yamlio.check_expansion(dict(env), source)
 
 
 def validate_template(path: str, files: Optional[Mapping[str, str]] = None,
@@ -327,15 +376,21 @@ def validate_template(path: str, files: Optional[Mapping[str, str]] = None,
     """
     engine = _get_engine()
     try:
-        with _quiet():
+        with _quiet(), _bounded_reads():
             fetched, template = _fetch_template(engine, path)
             merged = _load_environments(engine, env_files, fetched)
+    except InputError as exc:
+        return _refused(exc)
     except Exception as exc:  # noqa: BLE001 - unreadable/unparsable input is a finding
         return [EngineError(path, _clean(str(exc)), type(exc).__name__)]
     if files:
         fetched.update(files)
     if env:
         merged = _merge_env(merged, env)
+    try:
+        _bounded_values(merged, f"the environment given to Heat for {path}")
+    except InputError as exc:
+        return _refused(exc)
     defaults = _required_parameters(template)
     defaults.update(merged.get("parameter_defaults") or {})
     merged["parameter_defaults"] = defaults
@@ -389,13 +444,19 @@ def validate_overcloud(rendered_tree: str, env_files: Sequence[str] = (),
                  if os.path.isfile(os.path.join(rendered_tree, rel))]
     envs += list(env_files)
     try:
-        with _quiet():
+        with _quiet(), _bounded_reads():
             files, tpl = _fetch_template(engine, top)
             merged = _load_environments(engine, envs, files)
+    except InputError as exc:
+        return _refused(exc)
     except Exception as exc:  # noqa: BLE001 - unreadable/unparsable input is a finding
         return [EngineError(top, _clean(str(exc)), type(exc).__name__)]
     if env:
         merged = _merge_env(merged, env)
+    try:
+        _bounded_values(merged, f"the environment given to Heat for {top}")
+    except InputError as exc:
+        return _refused(exc)
     merged = _merge_env(merged, OVERCLOUD_OFFLINE_ENV)
     defaults = _required_parameters(tpl)
     defaults.update(merged.get("parameter_defaults") or {})
@@ -446,11 +507,14 @@ def resolve_outputs(path: str, parameter_defaults: Optional[Mapping[str, Any]] =
     Why: what a service really hands to the nodes (role_data: hiera, Ansible
     tasks) is only known once Heat has evaluated its conditions and
     intrinsic functions for given parameters; this answers that offline.
-    Raises Heat's own exception when the template does not validate.
+    Raises Heat's own exception when the template does not validate, InputError when
+    an input expands past the bound.
     """
     engine = _get_engine()
-    with _quiet(), _services_available():
+    with _quiet(), _services_available(), _bounded_reads():
         files, template = _fetch_template(engine, path)
+        _bounded_values({"parameter_defaults": dict(parameter_defaults or {})},
+                        f"the parameters given to Heat for {path}")
         stack = _resolved_stack(engine, template, files,
                                 {"parameter_defaults": dict(parameter_defaults or {})},
                                 "resolve")

@@ -200,53 +200,24 @@ class _LineDict(dict):
     line: Optional[int] = None
 
 
-#: How many YAML nodes aliases may add in total. Merge keys (``<<: *defaults``)
-#: on every node of a large inventory stay far below; a "billion laughs"
-#: document passes it within a few levels.
-MAX_ALIAS_EXPANSION = 1_000_000
+#: The shared bound (kept under this name for its callers).
+MAX_ALIAS_EXPANSION = yamlio.MAX_EXPANSION
 _NUMBER_PREFIXES = ("0", "+0", "-0")
 
 
 class _InventoryRules:
     """What an inventory loader does beyond SafeLoader (mixed into both loaders below).
 
-    Why not the plain guarded loader: operators write ``<<: *defaults`` on
-    every node, which a fixed alias count would refuse, so aliases are judged
-    by how much they expand instead. Duplicate keys and each mapping's line
-    are recorded. Scalars YAML 1.1 would silently turn into other numbers are
-    kept as written: an unquoted MAC such as 52:54:00:12:34:56 (base-60
-    integer), a password such as 0123 (octal) or 1.50 (float).
+    Aliases are bounded by how much they expand (yamlio's shared guard, in
+    both loaders), so ``<<: *defaults`` on every node is fine. Duplicate keys
+    and each mapping's line are recorded. Scalars YAML 1.1 would silently turn
+    into other numbers are kept as written: an unquoted MAC such as
+    52:54:00:12:34:56 (base-60 integer), a password such as 0123 (octal) or
+    1.50 (float).
     """
 
     def _init_rules(self) -> None:
         self.duplicates: List[Tuple[str, int]] = []
-        self._expanded = 0
-        self._sizes: Dict[int, int] = {}
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            target = self.anchors.get(event.anchor)
-            if target is not None:
-                self._expanded += self._size(target)
-                if self._expanded > MAX_ALIAS_EXPANSION:
-                    raise yaml.composer.ComposerError(
-                        None, None, f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION} "
-                        "nodes; refusing a document built to exhaust memory", event.start_mark)
-        return yaml.composer.Composer.compose_node(self, parent, index)
-
-    def _size(self, node) -> int:
-        key = id(node)
-        if key not in self._sizes:
-            self._sizes[key] = 1  # a node reached again while counting itself
-            if isinstance(node, yaml.SequenceNode):
-                size = 1 + sum(self._size(item) for item in node.value)
-            elif isinstance(node, yaml.MappingNode):
-                size = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
-            else:
-                size = 1
-            self._sizes[key] = size
-        return self._sizes[key]
 
     def construct_mapping(self, node, deep=False):
         seen = set()
@@ -270,26 +241,20 @@ class _InventoryRules:
         return self.construct_scalar(node)
 
 
-class _PureInventoryLoader(_InventoryRules, yamlio._GuardedLoader):
+class _PureInventoryLoader(_InventoryRules, yamlio.GuardedLoader):
     def __init__(self, stream):
-        yamlio._GuardedLoader.__init__(self, stream)
+        yamlio.GuardedLoader.__init__(self, stream)
         self._init_rules()
 
 
 _LOADERS: List[type] = [_PureInventoryLoader]
-if getattr(yaml, "__with_libyaml__", False):
-    from yaml._yaml import CParser
-
-    class _FastInventoryLoader(_InventoryRules, yaml.composer.Composer, CParser,
-                               yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+if yamlio.FastGuardedLoader is not None:
+    class _FastInventoryLoader(_InventoryRules, yamlio.FastGuardedLoader):
         """libyaml scans and parses (about 3x faster on a 10,000-node file); composing
-        and constructing stay in Python, where the guards above live."""
+        and constructing stay in Python, where the guards live."""
 
         def __init__(self, stream):
-            CParser.__init__(self, stream)
-            yaml.composer.Composer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
+            yamlio.FastGuardedLoader.__init__(self, stream)
             self._init_rules()
 
     _LOADERS.insert(0, _FastInventoryLoader)
@@ -305,29 +270,8 @@ def _parse_yaml(text: str, source: str, loader_class: Optional[type] = None
     loader = (loader_class or _LOADERS[0])(text)
     try:
         data = loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        if "nesting depth" in problem:
-            raise InputError.single(source, "YAML nested too deeply",
-                                    fix="flatten the document") from None
-        bomb = "aliases" in problem
-        raise InputError.single(source, problem if bomb else f"broken YAML: {problem}",
-                                line=mark.line + 1 if mark else None,
-                                fix="write the values out instead of nesting aliases" if bomb
-                                else "correct the syntax at that line") from None
-    except yaml.reader.ReaderError as exc:
-        line = text[:exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
-        raise InputError.single(source, "a character YAML does not allow (a control "
-                                "character)", line=line,
-                                fix="remove it, or write the value in double quotes with an "
-                                    "escape") from None
-    except yaml.YAMLError as exc:
-        raise InputError.single(source, f"broken YAML: {type(exc).__name__}",
-                                fix="correct the syntax") from None
-    except RecursionError:
-        raise InputError.single(source, "YAML nested too deeply", fix="flatten the document") \
-            from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise yamlio.yaml_error(exc, source, text) from None
     finally:
         loader.dispose()
     problems = [Problem(source, f"key '{key}' appears twice in one mapping", line=line,

@@ -1,46 +1,49 @@
-"""The standalone `tripleo-instanceha` program (a cliff App over the same commands)."""
+"""The standalone `tripleo-instanceha` program (a cliff App over the same commands).
+
+Why nothing is imported at module level but the interrupt handler: a Ctrl-C or
+SIGTERM during start-up must already end with one line, so main() installs
+the handler before cliff and the commands (the heavy imports) are loaded.
+"""
 from __future__ import annotations
 
 import sys
-from typing import List, Optional
 
-from cliff import app, commandmanager
-
-from tripleo_instanceha import __version__
+from tripleo_instanceha import interrupts
 
 EXIT_ERROR = 2
 
 
-class InstanceHAApp(app.App):
-    def __init__(self) -> None:
-        super().__init__(
-            description="Instance HA for TripleO: generate fencing, validate a plan, "
-                        "rehearse failures with pacemaker's own scheduler.",
-            version=__version__,
-            command_manager=commandmanager.CommandManager("tripleo_instanceha.cli"),
-            deferred_help=True,
-        )
-
-    def build_option_parser(self, description, version, argparse_kwargs=None):
-        parser = super().build_option_parser(description, version, argparse_kwargs)
-        return parser
-
-    def clean_up(self, cmd, result, err):
-        # cliff already printed the error; nothing of ours to undo.
-        pass
+def __getattr__(name: str):
+    # The App class needs cliff; loaded only when asked for (docs build, tests).
+    if name == "InstanceHAApp":
+        from tripleo_instanceha.cli.application import InstanceHAApp
+        return InstanceHAApp
+    raise AttributeError(name)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    instance = InstanceHAApp()
-    if not argv:
-        argv = ["help"]
+def main(argv: "list[str] | None" = None) -> int:  # no typing import: see the doc
+    interrupts.install()
     try:
-        code = instance.run(argv)
-    except SystemExit as exc:  # argparse usage errors
-        code = exc.code if isinstance(exc.code, int) else EXIT_ERROR
-    # cliff maps an unexpected exception to 1; anything not ours is "could not run".
-    return code
+        from tripleo_instanceha import fileio
+        fileio.sweep()  # private directories a SIGKILL or an OOM kill left behind
+        from tripleo_instanceha.cli.application import InstanceHAApp
+        argv = sys.argv[1:] if argv is None else argv
+        instance = InstanceHAApp()
+        if not argv:
+            argv = ["help"]
+        try:
+            code = instance.run(argv)
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code if isinstance(exc.code, int) else EXIT_ERROR
+        # cliff maps an unexpected exception to 1; anything not ours is "could not run".
+        return code
+    except interrupts.Interrupted as exc:
+        from tripleo_instanceha import fileio
+        fileio.remove_all_private()
+        sys.stderr.write(f"error: {exc.line()}\n")
+        return exc.exit_code
+    finally:
+        interrupts.disarm()
 
 
 if __name__ == "__main__":

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from cliff import command
 
+from tripleo_instanceha import fileio, interrupts
 from tripleo_instanceha.errors import InputError, InstanceHAError
 
 EXIT_CLEAN = 0
@@ -71,15 +71,23 @@ class InstanceHACommand(command.Command):
         raise NotImplementedError
 
     def take_action(self, parsed_args: argparse.Namespace) -> int:
+        interrupts.install()  # already done by cli.app.main; the osc plugin path needs it
+        try:
+            return self._take_action(parsed_args)
+        finally:
+            interrupts.disarm()
+
+    def _take_action(self, parsed_args: argparse.Namespace) -> int:
         try:
             result = self.run_command(parsed_args)
+        except interrupts.Interrupted as exc:
+            fileio.remove_all_private()
+            self.app.stderr.write(f"error: {exc.line()}\n")
+            return exc.exit_code
         except InputError as exc:
             return self._fail(parsed_args, exc, [p.to_dict() for p in exc.problems])
         except InstanceHAError as exc:
             return self._fail(parsed_args, exc, [{"message": str(exc)}])
-        except KeyboardInterrupt:
-            sys.stderr.write("interrupted\n")
-            return EXIT_ERROR
         except Exception as exc:  # a defect of ours: still "could not run", never "findings"
             if getattr(self.app_args, "debug", False):
                 raise

@@ -15,6 +15,7 @@ from typing import Any, List, Optional
 
 from tripleo_instanceha.cli.base import EXIT_CLEAN, InstanceHACommand, Result
 from tripleo_instanceha.errors import InputError, Problem
+from tripleo_instanceha.fileio import write_target
 from tripleo_instanceha.fencing import drivers as D
 from tripleo_instanceha.fencing.checks import printable
 from tripleo_instanceha.fencing import infra_operator
@@ -45,6 +46,11 @@ def _check_output(path: Optional[str], option: str, inventory: str) -> None:
     if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
         raise InputError.single(path, "its directory does not exist", field=option,
                                 fix="create the directory first")
+    try:
+        write_target(path)  # the one write path's checks, before any generation work
+    except InputError as exc:
+        raise InputError([Problem(p.source, p.message, p.fix, p.field or option, p.line)
+                          for p in exc.problems]) from None
     if os.path.exists(inventory) and os.path.exists(path) and os.path.samefile(path, inventory):
         raise InputError.single(path, "is the inventory itself", field=option,
                                 fix="write the environment to another file")

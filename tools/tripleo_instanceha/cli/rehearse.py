@@ -9,8 +9,8 @@ recovery budget. Exit 0 when every chain completes, 1 when one does not,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import tempfile
 from typing import List, Optional
 
 from tripleo_instanceha.cli.base import (EXIT_CLEAN, EXIT_FINDINGS, InstanceHACommand, Result,
@@ -21,6 +21,7 @@ from tripleo_instanceha.cluster.model import ClusterModel
 from tripleo_instanceha.cluster.scenarios import (DEFAULT_MAX_SIM_REMOTES, SCENARIOS, Rehearsal,
                                                   ScenarioResult)
 from tripleo_instanceha.cluster.simulate import pacemaker_version
+from tripleo_instanceha import fileio
 from tripleo_instanceha.errors import InputError
 from tripleo_instanceha.plan import Plan
 from tripleo_instanceha.example import example_files
@@ -130,10 +131,15 @@ class Rehearse(InstanceHACommand):
 
     def run_command(self, args: argparse.Namespace) -> RehearsalReport:
         output_dir = os.path.abspath(args.output_dir) if args.output_dir else None
-        if output_dir:
-            os.makedirs(output_dir, mode=0o700, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="rehearse-") as scratch:
-            workdir = output_dir or scratch
+        # The CIB holds BMC passwords: scratch and staging are private and always removed;
+        # --output-dir is written as a set (staged next to it, put in place at the end).
+        with contextlib.ExitStack() as stack:
+            if output_dir:
+                outputs = stack.enter_context(fileio.OutputSet(output_dir, dir_mode=0o700))
+                workdir = outputs.staging
+            else:
+                outputs = None
+                workdir = stack.enter_context(fileio.private_tempdir("rehearse"))
             if args.example:
                 roles, envs, nodes = example_files(workdir)
                 envs += args.env_files
@@ -166,5 +172,7 @@ class Rehearse(InstanceHACommand):
             rehearsal = Rehearsal(cluster, workdir, reconnect, args.max_sim_computes)
             names = args.scenarios or ([] if args.fail else list(SCENARIOS))
             results = rehearsal.run(names, _cluster_name(plan, args.fail))
+            if outputs is not None:
+                outputs.commit()
             return RehearsalReport(cluster, rehearsal.findings, results, budget(plan, cluster),
                                    output_dir)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, List, Sequence, Tuple
 
-from tripleo_instanceha import heat_engine
+from tripleo_instanceha import fileio, heat_engine
 from tripleo_instanceha.paths import cache_dir
 from tripleo_instanceha.tht import tools as tht_tools
 from tripleo_instanceha.fencing import generator as fencing_generator
@@ -47,8 +45,8 @@ def rendered_tree(templates: str, roles_file: str) -> Tuple[str, bool]:
     if os.path.isfile(os.path.join(final, "overcloud.yaml")):
         return final, True
     os.makedirs(base, exist_ok=True)
-    work = tempfile.mkdtemp(prefix=f".{key}-", dir=base)
-    try:
+    fileio.sweep(base)  # renders a SIGKILL cut short
+    with fileio.private_tempdir(key, parent=base) as work:
         out = os.path.join(work, "tree")
         tht_tools.render(templates, roles_file, output_dir=out)
         try:
@@ -56,8 +54,6 @@ def rendered_tree(templates: str, roles_file: str) -> Tuple[str, bool]:
         except OSError:
             if not os.path.isfile(os.path.join(final, "overcloud.yaml")):
                 raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return final, False
 
 
@@ -158,7 +154,7 @@ def rehearse(plan, names: Sequence[str] = (), stack: Any = None) -> Rehearsal:
     require_judge(cluster.stack, pacemaker_version(), option="--templates")
     reconnect = int(float(str(plan.param("InstanceHARemoteReconnectInterval")).rstrip("s")
                           or 60))
-    with tempfile.TemporaryDirectory(prefix="tripleo-instanceha-rehearse-") as workdir:
+    with fileio.private_tempdir("rehearse") as workdir:  # the CIB holds BMC passwords
         scenarios = Scenarios(cluster, workdir, reconnect)
         results = scenarios.run(list(names) or list(SCENARIOS))
         report = RehearsalReport(cluster, scenarios.findings, results, budget(plan, cluster),

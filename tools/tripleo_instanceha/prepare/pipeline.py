@@ -1,20 +1,20 @@
 """`prepare`: from an inventory to checked, rehearsed deploy inputs, all or nothing.
 
 Why staged: every generated file is first written to a private staging
-directory and checked there (validate, rehearse, optionally the Heat engine on
+directory next to the output directory (a `fileio.OutputSet`: 0700, same file
+system) and checked there (validate, rehearse, optionally the Heat engine on
 the composed overcloud). Only when all checks pass are the files moved into
-the output directory, so a failed run leaves that directory exactly as it was.
+the output directory, so a failed or interrupted run leaves that directory
+exactly as it was, and no copy of the BMC passwords stays behind.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
-import stat
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from tripleo_instanceha import fileio
 from tripleo_instanceha.cluster import stacks
 from tripleo_instanceha.errors import InputError, InstanceHAError
 from tripleo_instanceha.inventory import load_inventory
@@ -23,7 +23,7 @@ from tripleo_instanceha.plan.plan import Plan
 from tripleo_instanceha.prepare import checks, command, envs, manifest, profiles
 from tripleo_instanceha.prepare import roles as roles_mod
 from tripleo_instanceha.prepare import templates
-from tripleo_instanceha.yamlio import atomic_write, load_file
+from tripleo_instanceha.yamlio import load_file
 
 ROLES = "roles_data.yaml"
 NODE_INFO = "node-info.yaml"
@@ -106,35 +106,16 @@ def _pacemaker_environment(req: Request, plan: Plan) -> Optional[str]:
     return None
 
 
-def _stage(staging: str, files: Dict[str, str]) -> None:
+def _stage(outputs: fileio.OutputSet, files: Dict[str, str]) -> None:
     for name, text in files.items():
-        path = os.path.join(staging, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        atomic_write(path, text, 0o600)
+        outputs.write(name, text, 0o600 if name in SECRET_FILES else 0o644)
 
 
-def _commit(output_dir: str, files: Dict[str, str], outcome: Outcome) -> None:
-    os.makedirs(output_dir, exist_ok=True)
-    for name, text in sorted(files.items()):
-        if _write_if_changed(os.path.join(output_dir, name), text,
-                             0o600 if name in SECRET_FILES else 0o644):
-            outcome.written.append(name)
-        else:
-            outcome.unchanged.append(name)
-    _write_if_changed(os.path.join(output_dir, manifest.MANIFEST), manifest.render(files), 0o644)
-
-
-def _write_if_changed(path: str, text: str, mode: int) -> bool:
-    """Leave identical files alone (no new mtime, no spurious diff); True when written."""
-    if os.path.isfile(path) and not os.path.islink(path):
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            if handle.read() == text and stat.S_IMODE(os.stat(path).st_mode) == mode:
-                return False
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    if os.path.islink(path):
-        os.unlink(path)
-    atomic_write(path, text, mode)
-    return True
+def _commit(outputs: fileio.OutputSet, files: Dict[str, str], outcome: Outcome) -> None:
+    outputs.write(manifest.MANIFEST, manifest.render(files), 0o644)
+    outputs.commit()
+    outcome.written = sorted(n for n in outputs.committed if n != manifest.MANIFEST)
+    outcome.unchanged = sorted(n for n in outputs.unchanged if n != manifest.MANIFEST)
 
 
 def _unstaged(finding: Any, staging: str, output_dir: str) -> Any:
@@ -202,9 +183,9 @@ def run(req: Request) -> Outcome:
     files[NODE_INFO] = envs.node_info_text(roles.roles, assignment, req.nodes_file,
                                            envs.declares_flavors(req.templates))
     output_dir = os.path.abspath(req.output_dir)
-    staging = tempfile.mkdtemp(prefix="tripleo-instanceha-prepare-")
-    try:
-        _stage(staging, files)
+    with fileio.OutputSet(output_dir) as outputs:
+        staging = outputs.staging
+        _stage(outputs, files)
         roles_file = os.path.join(staging, ROLES)
         base_plan = Plan.load(req.templates, roles_file, list(req.env_files), req.nodes_file,
                               req.stack_name)
@@ -215,7 +196,7 @@ def run(req: Request) -> Outcome:
         files[PARAMETERS] = envs.parameters_text(
             envs.chosen_tunables(req.settings, user_plan.param))
         files[FENCING], outcome.fenced_nodes = checks.fencing(user_plan, req.nodes_file)
-        _stage(staging, {name: files[name] for name in (PARAMETERS, FENCING)})
+        _stage(outputs, {name: files[name] for name in (PARAMETERS, FENCING)})
 
         found = [] if req.force else manifest.conflicts(output_dir, files)
         if found:
@@ -224,9 +205,7 @@ def run(req: Request) -> Outcome:
         plan = Plan.load(req.templates, roles_file, env_chain, req.nodes_file, req.stack_name)
         if not _checks_pass(req, plan, env_chain, staging, output_dir, outcome):
             return outcome
-        _commit(output_dir, files, outcome)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _commit(outputs, files, outcome)
     outcome.files = {name: os.path.join(output_dir, name) for name in files}
     outcome.deploy = command.deploy_command(os.path.abspath(req.templates),
                                             os.path.join(output_dir, ROLES),

@@ -10,10 +10,9 @@ with every Instance HA path inside the output directory.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from typing import Dict
 
+from tripleo_instanceha import fileio
 from tripleo_instanceha.paths import template_tree
 from tripleo_instanceha.tht.overlay import overlay
 from tripleo_instanceha.yamlio import read_text
@@ -37,10 +36,7 @@ def _our_files(tree: str):
 def adapted_templates(tht_dir: str) -> Dict[str, str]:
     """relative path (under SUBDIR) -> text, for every template and environment of our tree."""
     tree = template_tree()
-    work = tempfile.mkdtemp(prefix="tripleo-instanceha-overlay-")
-    try:
+    with fileio.private_tempdir("overlay") as work:
         laid = overlay(tht_dir, os.path.join(work, "tree"), tree)
         return {os.path.join(SUBDIR, rel): read_text(os.path.join(laid, rel))
                 for rel in _our_files(tree)}
-    finally:
-        shutil.rmtree(work, ignore_errors=True)

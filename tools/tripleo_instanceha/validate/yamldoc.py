@@ -3,7 +3,7 @@
 Why: a finding is only useful if it points at the line to change. PyYAML's
 node graph carries line marks; we compose it once, build the Python data from
 the same nodes (no second parse) and keep a (path -> line) index beside it.
-The alias-bomb guard of `yamlio` applies, since operator files are read too.
+The expansion bound of `yamlio` applies, since operator files are read too.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from typing import Any, Dict, Optional, Tuple
 import yaml
 
 from tripleo_instanceha import yamlio
-from tripleo_instanceha.errors import InputError
 
 Path = Tuple[Any, ...]
 
@@ -37,7 +36,7 @@ class YamlDoc:
         return None
 
 
-class _LineLoader(yamlio._GuardedLoader):  # noqa: SLF001 - same package family, same guard
+class _LineLoader(yamlio.GuardedLoader):
     """The guarded SafeLoader, used node-first so marks survive."""
 
 
@@ -67,16 +66,8 @@ def parse(text: str, source: str) -> YamlDoc:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise InputError.single(source, f"broken YAML: {exc.problem or exc.context}",
-                                line=mark.line + 1 if mark else None,
-                                fix="correct the syntax at that line") from None
-    except yaml.YAMLError as exc:
-        raise InputError.single(source, f"broken YAML: {exc}", fix="correct the syntax") from None
-    except RecursionError:
-        raise InputError.single(source, "YAML nested too deeply",
-                                fix="flatten the document") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise yamlio.yaml_error(exc, source, text) from None
     lines: Dict[Path, int] = {}
     if node is not None:
         _index(node, (), lines, set())
