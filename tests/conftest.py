@@ -20,33 +20,33 @@ def root():
 
 @pytest.fixture(scope="session", params=stacks.KEYS, ids=lambda key: f"rhosp{key}")
 def cluster_stack(request, tmp_path_factory):
-    """Run the requesting tests with this stack's pacemaker and pcs first in PATH.
+    """The cluster stack judging the requesting tests (tests/stacks.py).
 
-    The product's default target stack follows the judge, so the CIBs the
-    tests build declare a schema the judging pacemaker accepts.
+    It changes nothing by itself: tests run on it through ``on_cluster_stack``,
+    and higher-scoped fixtures that run pacemaker's tools use ``stacks.active``.
     """
     try:
         judge = stacks.judge(request.param)
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
-    old_path, old_default = os.environ["PATH"], product_stacks.DEFAULT
-    if judge.root:
-        shims = stacks.write_shims(judge, str(tmp_path_factory.mktemp(f"shims-{judge.id}")))
-        os.environ["PATH"] = shims + os.pathsep + old_path
-    product_stacks.DEFAULT = judge.product
-    try:
+    judge = stacks.with_shims(judge, str(tmp_path_factory.mktemp(f"shims-{judge.id}")))
+    with stacks.active(judge):
         found = stacks.version_on_path(dict(os.environ))
-        if found != judge.pacemaker:
-            pytest.fail(f"{judge.origin}: crm_simulate on PATH is pacemaker {found}, "
-                        f"expected {judge.pacemaker}", pytrace=False)
-        _JUDGES.setdefault(judge.id, [None, {}])[0] = judge.origin
-        yield judge
-    finally:
-        os.environ["PATH"] = old_path
-        product_stacks.DEFAULT = old_default
+    if found != judge.pacemaker:
+        pytest.fail(f"{judge.origin}: crm_simulate on PATH is pacemaker {found}, "
+                    f"expected {judge.pacemaker}", pytrace=False)
+    _JUDGES.setdefault(judge.id, [None, {}])[0] = judge.origin
+    yield judge
     if judge.root:
         left = stacks.mounts_under(judge.root)
         assert not left, f"mounts left inside {judge.root}: {left}"
+
+
+@pytest.fixture
+def on_cluster_stack(cluster_stack):
+    """Run one test with its cluster stack's tools first in PATH."""
+    with stacks.active(cluster_stack):
+        yield cluster_stack
 
 
 def pytest_collection_modifyitems(items):

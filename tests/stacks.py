@@ -14,10 +14,11 @@ tasks and the tests' own calls all reach that stack's tools unchanged.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 from tripleo_instanceha.cluster import stacks as product_stacks
 
@@ -39,6 +40,8 @@ class JudgeStack:
     origin: str
     #: None for the host's own tools
     root: Optional[str] = None
+    #: the folder of shims put first in PATH (None for the host)
+    shims: Optional[str] = None
 
     @property
     def id(self) -> str:
@@ -80,6 +83,29 @@ def write_shims(stack: JudgeStack, directory: str) -> str:
                 handle.write(f'#!/bin/sh\nexec bash {STACK_ROOT} run {name} "$@"\n')
             os.chmod(path, 0o755)
     return directory
+
+
+def with_shims(stack: JudgeStack, directory: str) -> JudgeStack:
+    """The stack, with its shims written into ``directory`` (the host needs none)."""
+    if not stack.root:
+        return stack
+    return JudgeStack(stack.product, stack.origin, stack.root, write_shims(stack, directory))
+
+
+@contextlib.contextmanager
+def active(stack: JudgeStack) -> Iterator[JudgeStack]:
+    """Inside: this stack's tools come first in PATH and it is the product's default
+    target stack. Scoped to the block, so tests that do not ask for a stack never
+    run on one left over from the tests before them."""
+    old_path, old_default = os.environ["PATH"], product_stacks.DEFAULT
+    if stack.shims:
+        os.environ["PATH"] = stack.shims + os.pathsep + old_path
+    product_stacks.DEFAULT = stack.product
+    try:
+        yield stack
+    finally:
+        os.environ["PATH"] = old_path
+        product_stacks.DEFAULT = old_default
 
 
 def version_on_path(env: Dict[str, str]) -> str:

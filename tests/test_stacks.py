@@ -104,3 +104,15 @@ def test_rehearse_on_a_205_machine_targets_162_and_refuses_171(tmp_path, judges)
     assert refused.stderr.count("\n") <= 3 and "Traceback" not in refused.stderr
     assert "pacemaker 2.0.5, older than RHOSP 17.1" in refused.stderr
     assert "pacemaker-3.9" in refused.stderr
+
+
+def test_a_stack_test_runs_on_its_stack(on_cluster_stack):
+    assert stacks.version_on_path(dict(os.environ)) == on_cluster_stack.pacemaker
+    assert product.DEFAULT == on_cluster_stack.product
+
+
+def test_tests_without_a_stack_run_on_the_host_after_stack_tests():
+    """A stack is scoped to the tests that ask for it: the 2.0.5 shims once leaked
+    into every later test of the session (prepare then refused the 17.1 target)."""
+    assert stacks.version_on_path(dict(os.environ)) == "2.1.5"
+    assert product.DEFAULT.key == "17.1"

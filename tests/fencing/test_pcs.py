@@ -27,9 +27,9 @@ NODES = EXTRA + [
 
 
 @pytest.fixture(autouse=True)
-def _judged_by(cluster_stack):
+def _judged_by(on_cluster_stack):
     """pcs 0.10 (RHOSP 16.2) and 0.11 (17.1) each judge every device (tests/stacks.py)."""
-    return cluster_stack
+    return on_cluster_stack
 
 
 def pcs(cib, *args):

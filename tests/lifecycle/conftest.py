@@ -17,6 +17,7 @@ from tripleo_instanceha.paths import EXAMPLE_DIR
 from tripleo_instanceha.plan import Plan
 from tripleo_instanceha.yamlio import atomic_write, dump_yaml
 
+from tests import stacks
 from tests.lifecycle import harness
 
 VERSIONS = ("8.4.1", "11.6.0", "14.3.0", "18.0.0")
@@ -26,9 +27,9 @@ NODES = os.path.join(EXAMPLE_DIR, "instackenv.json")
 
 
 @pytest.fixture(autouse=True)
-def _judged_by(cluster_stack):
+def _judged_by(on_cluster_stack):
     """Every test here runs once per cluster stack (tests/stacks.py)."""
-    return cluster_stack
+    return on_cluster_stack
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +89,8 @@ def example_disabled(tmp_path_factory):
 def live_template(tmp_path_factory, example, cluster_stack):
     """A running cluster's CIB built from the example plan by that stack (copied per test)."""
     plan, _fencing = example
-    return harness.live_cib(plan, str(tmp_path_factory.mktemp("live")))
+    with stacks.active(cluster_stack):
+        return harness.live_cib(plan, str(tmp_path_factory.mktemp("live")))
 
 
 @pytest.fixture

@@ -32,9 +32,9 @@ def load_plan(directory, extra=(), exclude=(), roles=ROLES, nodes=NODES):
 
 
 @pytest.fixture(autouse=True)
-def _judged_by(cluster_stack):
+def _judged_by(on_cluster_stack):
     """Every test here runs once per cluster stack (tests/stacks.py)."""
-    return cluster_stack
+    return on_cluster_stack
 
 
 @pytest.fixture

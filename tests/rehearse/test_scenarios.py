@@ -3,6 +3,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests import stacks
 from tripleo_instanceha.cluster import scenarios as S
 from tripleo_instanceha.cluster.model import FENCE_NOVA, NOVA_EVACUATE, ClusterModel
 from tripleo_instanceha.cluster.scenarios import Rehearsal
@@ -23,8 +24,9 @@ def graph_ops(path):
 def example_run(tmp_path_factory, cluster_stack):
     """All scenarios once on the example; the tests read its graphs."""
     tmp = tmp_path_factory.mktemp("example")
-    rehearsal = Rehearsal(ClusterModel.from_plan(load_plan(tmp)), str(tmp / "work"))
-    return rehearsal, {r.name: r for r in rehearsal.run(list(S.SCENARIOS))}
+    with stacks.active(cluster_stack):
+        rehearsal = Rehearsal(ClusterModel.from_plan(load_plan(tmp)), str(tmp / "work"))
+        return rehearsal, {r.name: r for r in rehearsal.run(list(S.SCENARIOS))}
 
 
 def test_every_scenario_passes_on_the_example(example_run):
