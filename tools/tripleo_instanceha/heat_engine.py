@@ -49,6 +49,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
+import yaml
+
 from tripleo_instanceha import yamlio
 from tripleo_instanceha.errors import InputError
 
@@ -342,7 +344,13 @@ def _bounded_reads() -> Iterator[None]:
         content = original(url)
         text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
         if isinstance(text, str) and "*" in text and _ANCHOR.search(text):
-            yamlio.parse_yaml(text, url[len("file://"):] if url.startswith("file://") else url)
+            source = url[len("file://"):] if url.startswith("file://") else url
+            try:
+                yaml.load(text, Loader=yamlio.GuardedLoader)  # noqa: S506 - guarded
+            except yamlio.ExpansionError as exc:
+                raise yamlio.yaml_error(exc, source, text) from None
+            except (yaml.YAMLError, RecursionError):
+                pass  # not YAML (get_file of a script, say): opaque to Heat, nothing expands
         return content
 
     utils.read_url_content = read_url_content
