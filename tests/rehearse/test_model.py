@@ -61,3 +61,17 @@ def test_devices_puppet_would_drop_are_noted(tmp_path):
     assert "52:54:00:c0:00:30 is not a MAC of any cluster node" in notes
     assert "fence_xvm device (52:54:00:b0:00:20) is not created" in notes
     assert not cluster.stonith or all(p.type == "fence_compute" for p in cluster.stonith)
+
+
+def test_fence_nova_authenticates_with_the_user_as_project(tmp_path):
+    """puppet-tripleo: fence-nova tenant_name => $keystone_admin; nova-evacuate gets the project."""
+    from .conftest import load_plan
+    env = tmp_path / "identity.yaml"
+    env.write_text("parameter_defaults:\n  InstanceHAKeystoneUser: nova\n"
+                   "  InstanceHAKeystoneProject: service\n"
+                   "  InstanceHAKeystonePassword: nova-password\n")
+    cluster = ClusterModel.from_plan(load_plan(tmp_path, extra=[str(env)]))
+    nova = cluster.primitive(FENCE_NOVA).params
+    assert (nova["login"], nova["tenant_name"]) == ("nova", "nova")
+    evacuate = cluster.primitive("nova-evacuate").params
+    assert (evacuate["username"], evacuate["tenant_name"]) == ("nova", "service")

@@ -244,3 +244,25 @@ def test_inventory_duplicate_mac(plan18):
     plan18.nodes["nodes"][5]["ports"] = [{"address": MACS["compute-iha-0"]}]
     found = plan18.findings(select=["inventory"])
     assert found and found[0].severity == "error" and found[0].file.endswith("instackenv.json")
+
+
+def test_keystone_user_must_be_its_own_project(plan18):
+    """fence-nova gets tenant_name => the user (puppet-tripleo instance_ha.pp), not the project."""
+    plan18.params.update(InstanceHAKeystoneUser="nova", InstanceHAKeystoneProject="service",
+                         InstanceHAKeystonePassword="nova-password")
+    found = errors(plan18.findings(select=["keystone-identity"]))
+    assert len(found) == 1 and found[0].line
+    assert "InstanceHAKeystoneUser" in found[0].message
+    assert "InstanceHAKeystoneProject" in found[0].message
+    assert "tenant_name => $keystone_admin" in found[0].message
+    plan18.params["InstanceHAKeystoneProject"] = "nova"
+    assert plan18.findings(select=["keystone-identity"]) == []
+
+
+def test_keystone_user_other_than_admin_needs_its_password(plan18):
+    plan18.params.update(InstanceHAKeystoneUser="ihauser", InstanceHAKeystoneProject="ihauser")
+    found = errors(plan18.findings(select=["keystone-identity"]))
+    assert len(found) == 1 and "InstanceHAKeystonePassword" in found[0].message
+    plan18.params["InstanceHAKeystonePassword"] = "secret-pass"
+    assert plan18.findings(select=["keystone-identity"]) == []
+    assert plan18.findings() == []

@@ -265,9 +265,12 @@ class ClusterModel:
         password = str(plan.param("InstanceHAKeystonePassword") or plan.param("AdminPassword", "")
                        or "AdminPassword-not-in-plan")
         region = str(plan.param("KeystoneRegion", "regionOne"))
+        # puppet-tripleo (instance_ha.pp) gives fence-nova ``tenant_name =>
+        # $keystone_admin``: the user name is its project; only nova-evacuate
+        # gets the project (validate's keystone-identity rule says so).
         self.primitives.append(Primitive(
             FENCE_NOVA, "stonith", "fence_compute", None,
-            {"auth_url": url, "login": user, "passwd": password, "tenant_name": project,
+            {"auth_url": url, "login": user, "passwd": password, "tenant_name": user,
              "project_domain": "Default", "user_domain": "Default", "domain": domain,
              "region_name": region, "record_only": "1",
              "pcmk_host_list": ",".join(self.computes)},

@@ -18,6 +18,7 @@ TEMPLATE_RULES = (
 PLAN_RULES = (
     "param_types", "iha_enabled", "iha_role_services", "role_services_mapped", "pacemaker_role",
     "role_drift",
+    "keystone_identity",
     "fencing_enabled", "fencing_config", "fencing_coverage", "startup_delay", "shared_storage",
     "node_names", "inventory", "registry_paths", "overcloud_engine",
 )
