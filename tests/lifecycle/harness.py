@@ -99,11 +99,12 @@ class Runner:
         return path
 
     def run(self, plays: list, extra: Optional[Mapping[str, Any]] = None,
-            name: str = "play") -> subprocess.CompletedProcess:
+            name: str = "play", tags: Optional[str] = None) -> subprocess.CompletedProcess:
         if self.facts:
             plays = [{"hosts": ",".join(sorted(self.facts)), "name": "Seed network facts",
                       "gather_facts": False, "tasks": [
-                          {"seed_facts": {"facts": "{{ seeded[inventory_hostname] }}"}}],
+                          {"seed_facts": {"facts": "{{ seeded[inventory_hostname] }}"},
+                           "tags": ["always"]}],
                       "vars": {"seeded": self.facts}}] + list(plays)
         playbook = os.path.join(self.workdir, f"{name}.playbook.yaml")
         with open(playbook, "w", encoding="utf-8") as handle:
@@ -124,8 +125,9 @@ class Runner:
             "ANSIBLE_LIBRARY": LIBRARY,
             "ANSIBLE_DEPRECATION_WARNINGS": "0",
         })
+        selected = ["--tags", tags] if tags else []
         return subprocess.run([ANSIBLE_PLAYBOOK, "-i", self.inventory, "-e", f"@{extra_file}",
-                               playbook], capture_output=True, text=True, env=env,
+                               *selected, playbook], capture_output=True, text=True, env=env,
                               cwd=self.workdir, timeout=600)
 
     # -- THT's play shapes ------------------------------------------------
@@ -152,17 +154,19 @@ class Runner:
         return self.run([play], extra, name)
 
     def rolling(self, outputs: Mapping[str, Any], kind: str, extra=None, name=None,
-                record: str = "restart.log"):
+                record: str = "restart.log", tags: Optional[str] = None,
+                reboot_step: Optional[int] = None):
         """``kind`` update or upgrade: per compute, serially, as THT's playbooks do.
 
         Between the steps and the post steps the "restart" play records the
         connection's maintenance meta attribute at the moment pacemaker_remote
-        and nova-compute would restart, then shows what pacemaker schedules if
-        the connection drops then (crm_simulate on a copy of the CIB).
+        and nova-compute would restart. ``tags`` selects tasks as
+        ``--tags`` does (THT tags its step includes ``always``);
+        ``reboot_step`` records at that upgrade step instead, where the
+        operating system upgrade pass reboots (tripleo-packages' Leapp
+        reboot, tagged system_upgrade_run, at step 4).
         """
         name = name or kind
-        steps = self.write_tasks(f"{name}-steps", outputs.get(f"{kind}_tasks"))
-        post = self.write_tasks(f"{name}-post", outputs.get(f"post_{kind}_tasks"))
         log = os.path.join(self.workdir, record)
         restart = [{
             "name": "Record the connection's maintenance when pacemaker_remote restarts",
@@ -172,17 +176,24 @@ class Runner:
                 "--get-parameter maintenance 2>/dev/null)\" >> " + log,
             "environment": {"CIB_file": self.cib},
             "changed_when": False,
+            "tags": ["always"],
         }]
+        step_tasks = list(outputs.get(f"{kind}_tasks") or [])
+        if reboot_step is not None:
+            step_tasks.append(dict(restart[0], when=f"step|int == {reboot_step}"))
+            restart = []
+        steps = self.write_tasks(f"{name}-steps", step_tasks)
+        post = self.write_tasks(f"{name}-post", outputs.get(f"post_{kind}_tasks"))
         play = {"hosts": "compute_instanceha", "name": f"Run {kind}", "serial": 1,
                 "gather_facts": False, "become": False,
                 "tasks": [
-                    {"ansible.builtin.include_tasks": steps,
+                    {"ansible.builtin.include_tasks": steps, "tags": ["always"],
                      "with_sequence": "start=0 end=5", "loop_control": {"loop_var": "step"}},
                     *restart,
-                    {"ansible.builtin.include_tasks": post,
+                    {"ansible.builtin.include_tasks": post, "tags": ["always"],
                      "with_sequence": "start=0 end=3", "loop_control": {"loop_var": "step"}},
                 ]}
-        return self.run([play], extra, name)
+        return self.run([play], extra, name, tags=tags)
 
 
 def restart_log(workdir: str, record: str = "restart.log") -> Dict[str, str]:

@@ -95,6 +95,21 @@ def test_preflight_names_the_compute_without_a_device(tmp_path, cib, example,
     assert "External deployment step 2" not in run.stdout
 
 
+def test_preflight_compares_macs_exactly(tmp_path, cib, example, lifecycle_outputs):
+    """puppet-tripleo matches host_mac to facter's (lower-case) MAC exactly: upper case misses."""
+    plan, fencing = example
+    shouted = plan.iha_computes[0]
+    macs = {port.address.lower() for port in shouted.node.ports}
+    devices = [dict(d, host_mac=d["host_mac"].upper()) if d["host_mac"].lower() in macs else d
+               for d in _devices(fencing["FencingConfig"])]
+    outputs = _outputs(lifecycle_outputs, ENABLE_RELEASE, fencing,
+                       FencingConfig={"devices": devices})
+    run = _runner(tmp_path, cib, plan).deploy(outputs)
+    assert run.returncode != 0
+    assert f"Instance HA compute {shouted.name} gets no power fencing device" in run.stdout
+    assert f"Instance HA compute {plan.iha_computes[1].name} gets no" not in run.stdout
+
+
 def test_preflight_reads_the_real_interfaces_when_facts_are_missing(tmp_path, cib, example,
                                                                     lifecycle_outputs):
     """Without known facts the tasks gather them: this machine has none of the MACs."""
@@ -115,7 +130,8 @@ def test_verification_reports_every_broken_link(tmp_path, cib, example, lifecycl
     first, second = (p.name for p in plan.iha_computes)
     for change in (["stonith", "update", "stonith-fence_compute-fence-nova",
                     f"pcmk_host_list={first}"],
-                   ["resource", "disable", "nova-evacuate"]):
+                   ["resource", "disable", "nova-evacuate"],
+                   ["node", "attribute", first, "compute-instanceha-role="]):
         subprocess.run(["pcs", "-f", cib] + change, check=True, capture_output=True)
     # pacemaker acts on the change (stops nova-evacuate) and loses the second compute
     monitor = f"{second}_monitor_{ClusterModel.from_plan(plan).remote_monitor_ms(second)}"
@@ -128,6 +144,24 @@ def test_verification_reports_every_broken_link(tmp_path, cib, example, lifecycl
     assert "nova-evacuate is not running" in run.stdout
     assert f"does not list {second} in pcmk_host_list" in run.stdout
     assert f"pacemaker_remote is not online on {second}," in run.stdout
+    assert f"compute-instanceha-role=true is not set on {first}," in run.stdout
+
+
+def test_verification_reports_a_compute_whose_level_lacks_fence_nova(
+        tmp_path, cib, example, lifecycle_outputs):
+    plan, fencing = example
+    first = plan.iha_computes[0].name
+    level = ET.fromstring(harness.cib_query(
+        cib, f"//fencing-level[@target='{first}'][contains(@devices, 'fence-nova')]"))
+    power = [d for d in level.get("devices").split(",") if "fence-nova" not in d]
+    subprocess.run(["cibadmin", "--modify", "--xml-text",
+                    f'<fencing-level id="{level.get("id")}" devices="{",".join(power)}"/>'],
+                   env=dict(os.environ, CIB_file=cib), check=True, capture_output=True)
+    run = _runner(tmp_path, cib, plan).deploy(_outputs(lifecycle_outputs, ENABLE_RELEASE, fencing))
+    assert run.returncode != 0
+    assert f"the fencing level of {first} does not hold stonith-fence_compute-fence-nova" \
+        in run.stdout, run.stdout[-3000:]
+    assert "nova-evacuate is not running" not in run.stdout
 
 
 def test_disable_removes_instance_ha_and_is_idempotent(tmp_path, cib, example, example_disabled,
@@ -219,3 +253,23 @@ def _summarise(conf):
                         for n in conf.find("nodes") for nv in n.iter("nvpair"))
     constraints = sorted(c.get("rsc") for c in conf.find("constraints"))
     return prims, levels, defaults, node_attrs, constraints
+
+
+def test_disabled_before_any_cluster_exists(tmp_path, example, lifecycle_outputs):
+    """A fresh deploy with EnableInstanceHA false: external step 1 runs before puppet's cluster.
+
+    No CIB file and no cluster at all: the real tools report no connection
+    (cibadmin exits 102), and the disabled path must skip, not abort the deploy.
+    """
+    plan, fencing = example
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIB_")}
+    probe = subprocess.run(["crm_mon", "-1"], capture_output=True, text=True, env=env)
+    # a reachable cluster here would be changed by the disabled path: refuse to run
+    assert probe.returncode in (102, 107), (probe.returncode, probe.stdout, probe.stderr)
+    runner = _runner(tmp_path, str(tmp_path / "no-cib.xml"), plan)
+    extra = {"tripleo_instanceha_pcs": "pcs", "tripleo_instanceha_cib_environment": {}}
+    run = runner.deploy(_outputs(lifecycle_outputs, DISABLE_RELEASE, fencing, enabled=False),
+                        extra=extra, name="no-cluster")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "no pacemaker cluster answers" in run.stdout
+    assert not (tmp_path / "no-cib.xml").exists()

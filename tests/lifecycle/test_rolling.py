@@ -99,3 +99,49 @@ def test_maintenance_is_kept_while_pacemaker_remote_is_down(tmp_path, cib, examp
     assert "Wait until pacemaker_remote accepts connections again" in run.stdout
     first = plan.iha_computes[0].name
     assert _maintenance(cib, first) and _marker(cib, first)
+
+
+def test_absent_attribute_enters_maintenance_and_a_missing_resource_is_left_alone(
+        tmp_path, cib, example, lifecycle_outputs, remote_port):
+    """Existence and value are read separately (pacemaker 2.0.5 exits 105 for an absent attribute).
+
+    The first compute has no maintenance attribute at all: the update marks it
+    and enters maintenance. The second has no connection resource in this
+    cluster (an unmanaged compute): nothing is set on it and nothing fails.
+    """
+    plan, fencing = example
+    present, missing = (p.name for p in plan.iha_computes)
+    assert _maintenance(cib, present) is None
+    harness.pcs(cib, "resource", "delete", missing)
+    assert harness.cib_query(cib, f"//primitive[@id='{missing}']") is None
+    outputs = _outputs(lifecycle_outputs, UPDATE_RELEASE, fencing)
+    interrupted = dict(outputs, post_update_tasks=[])
+    run = _run(tmp_path, cib, plan, interrupted, "update", remote_port, name="absent")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert 'value="true"' in (_maintenance(cib, present) or ""), run.stdout[-3000:]
+    assert _marker(cib, present)
+    assert _marker(cib, missing) is None
+    assert harness.cib_query(cib, f"//primitive[@id='{missing}']") is None
+
+
+def test_system_upgrade_pass_holds_maintenance_across_the_leapp_reboot(
+        tmp_path, cib, example, lifecycle_outputs, remote_port):
+    """``upgrade run --tags system_upgrade``: untagged tasks do not run, ours must be tagged.
+
+    tripleo-packages reboots the compute into the new OS at upgrade step 4
+    (tags system_upgrade, system_upgrade_run); post_upgrade_tasks are untagged
+    upstream and do not run in this pass.
+    """
+    plan, fencing = example
+    computes = [p.name for p in plan.iha_computes]
+    runner = harness.Runner(str(tmp_path), cib, [p.name for p in plan.cluster_members], computes)
+    run = runner.rolling(_outputs(lifecycle_outputs, UPGRADE_RELEASE, fencing), "upgrade",
+                         extra={"tripleo_instanceha_remote_port": remote_port},
+                         name="leapp", record="leapp.restart.log", tags="system_upgrade",
+                         reboot_step=4)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert harness.restart_log(str(tmp_path), "leapp.restart.log") == {
+        c: "true" for c in computes}, run.stdout[-3000:]
+    for node in computes:
+        assert _maintenance(cib, node) is None, node
+        assert _marker(cib, node) is None, node

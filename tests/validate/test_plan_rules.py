@@ -266,3 +266,14 @@ def test_keystone_user_other_than_admin_needs_its_password(plan18):
     plan18.params["InstanceHAKeystonePassword"] = "secret-pass"
     assert plan18.findings(select=["keystone-identity"]) == []
     assert plan18.findings() == []
+
+
+def test_upper_case_host_mac_is_an_error(plan18):
+    """puppet-tripleo compares host_mac with facter's lower-case MAC exactly."""
+    plan18.fencing["FencingConfig"]["devices"][3]["host_mac"] = MACS["compute-iha-0"].upper()
+    found = errors(plan18.findings())
+    assert "host-mac-case" in rules(found)
+    case = [f for f in found if f.rule == "host-mac-case"]
+    assert len(case) == 1 and MACS["compute-iha-0"].upper() in case[0].message and case[0].line
+    # and the node it was meant for is left without a device, as puppet leaves it
+    assert "fencing-coverage" in rules(found)

@@ -31,7 +31,9 @@ class FencingDevice:
 
     @property
     def mac(self) -> str | None:
-        return self.host_mac.lower() if isinstance(self.host_mac, str) else None
+        """host_mac exactly as written: puppet-tripleo's has_interface_with compares it with
+        facter's (lower-case) MACs case-sensitively, so 52:54:00:AA:... matches no node."""
+        return self.host_mac.strip() if isinstance(self.host_mac, str) else None
 
     @property
     def resource_id(self) -> str:
@@ -59,7 +61,6 @@ class FencingConfig:
         return [d for lvl in sorted(self.levels) for d in self.levels[lvl]]
 
     def devices_for_mac(self, mac: str) -> List[FencingDevice]:
-        mac = mac.lower()
         return [d for d in self.devices if d.mac == mac]
 
     def to_heat(self) -> dict:

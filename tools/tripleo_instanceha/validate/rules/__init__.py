@@ -19,7 +19,8 @@ PLAN_RULES = (
     "param_types", "iha_enabled", "iha_role_services", "role_services_mapped", "pacemaker_role",
     "role_drift",
     "keystone_identity",
-    "fencing_enabled", "fencing_config", "fencing_coverage", "startup_delay", "shared_storage",
+    "fencing_enabled", "fencing_config", "host_mac_case", "fencing_coverage", "startup_delay",
+    "shared_storage",
     "node_names", "inventory", "registry_paths", "overcloud_engine",
 )
 
