@@ -194,8 +194,7 @@ def _computes(run) -> list:
 
 def test_a_remote_restarted_in_maintenance_is_not_reconnected_until_lifted(e2e_runs):
     """R1-5: pacemaker does not reconnect a connection in maintenance, so puppet's
-    CIB calls from that compute fail until the maintenance is lifted (the update and
-    upgrade tasks lift it right after the package step; see the operators' guide)."""
+    CIB calls from that compute fail until the maintenance is lifted."""
     run = e2e_runs[scenarios.PROJECT.key]
     obs = run.observation("remote restart in maintenance")
     tries = [call for calls in obs.in_maintenance for call in calls]
