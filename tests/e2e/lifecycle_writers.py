@@ -50,7 +50,8 @@ def _tasks(node, step: Optional[int] = None) -> Iterator[Tuple[Optional[int], di
 def writers(output: str, step: int) -> List[dict]:
     """The tasks of an output (e.g. ``update_tasks``) that change the CIB at a step.
 
-    A task changes the CIB when it runs a command and reports ``changed``; the
+    A task changes the CIB when it runs a command that may report ``changed``
+    (readers say ``changed_when: false``); the
     enabled branch of the output's ``if`` is the one taken with Instance HA on.
     """
     with open(os.path.join(template_tree(), LIFECYCLE), encoding="utf-8") as handle:
@@ -58,7 +59,7 @@ def writers(output: str, step: int) -> List[dict]:
     value = template["outputs"][output]["value"]
     enabled = value["if"][1] if isinstance(value, dict) and "if" in value else value
     return [t for at, t in _tasks(enabled)
-            if at == step and "command" in t and t.get("changed_when") is True]
+            if at == step and "command" in t and t.get("changed_when", True) is not False]
 
 
 def render(task: dict, node: str) -> str:
