@@ -17,8 +17,6 @@ import subprocess
 import tempfile
 import time
 import traceback
-import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -29,7 +27,6 @@ from tripleo_instanceha.plan import parameters as P
 from . import cib
 from . import cluster as live
 from . import fake_openstack as fake
-from . import lifecycle_writers
 
 API_IP = "10.99.0.5"
 KEYSTONE_URL = "http://%s:%d/v3" % (API_IP, fake.KEYSTONE_PORT)
@@ -42,11 +39,6 @@ BOOT_SECONDS = 30
 #: Room kept on each side of the slow-monitor pause (seconds): a monitor must start
 #: inside the pause, and the delayed one must end before its timeout.
 PAUSE_MARGIN = 2
-#: THT's ComputeInstanceHA role runs updates with update_serial: 25.
-WRITERS = 25
-#: (output, step) where the update tasks enter and leave the connection's maintenance
-ENTER_MAINTENANCE = ("update_tasks", 1)
-LEAVE_MAINTENANCE = ("post_update_tasks", 3)
 
 
 def slow_monitor_pause(interval: float, timeout: float) -> float:
@@ -129,10 +121,6 @@ class Observation:
     after_lift: list = field(default_factory=list)
     #: the connection's state in crm_mon while in maintenance after the restart
     connection_in_maintenance: dict = field(default_factory=dict)
-    #: concurrent writers: (task, node, rc, output) of each failed call, and per phase
-    #: (enter / leave) how many connections were in maintenance and marked afterwards
-    writer_failures: list = field(default_factory=list)
-    writer_state: dict = field(default_factory=dict)
     error: Optional[str] = None
 
 
@@ -218,8 +206,6 @@ class Runner:
                 # timing-free: one profile shows it
                 scenarios.append(("remote restart in maintenance",
                                   self.remote_restart_in_maintenance))
-                scenarios.append(("concurrent maintenance writers",
-                                  self.concurrent_maintenance_writers))
             for name, scenario in scenarios:
                 obs = self.run.observations[name] = Observation(name, [])
                 try:
@@ -556,62 +542,3 @@ class Runner:
             last = out.splitlines()[0] if rc and out else ""
             calls.append((round(time.time() - since, 1), rc, last[:200]))
         return calls
-
-    def concurrent_maintenance_writers(self, obs: Observation) -> None:
-        """25 computes enter and leave maintenance at once, as ``update_serial: 25`` runs
-        the update tasks: each CIB-writing task of the template, rendered per compute,
-        is run for all 25 at the same moment on one controller (Ansible's linear
-        strategy runs a task on every host of the batch before the next task).
-
-        The 25 connections are stopped remote resources of their own, so the
-        cluster's real computes are not touched.
-        """
-        viewer = self.cluster.viewer()
-        names = ["iha-e2e-writer-%d" % i for i in range(WRITERS)]
-        prims = "".join(
-            '<primitive id="{0}" class="ocf" provider="pacemaker" type="remote">'
-            '<instance_attributes id="{0}-ia"><nvpair id="{0}-server" name="server" '
-            'value="192.0.2.{1}"/></instance_attributes><meta_attributes id="{0}-meta">'
-            '<nvpair id="{0}-target-role" name="target-role" value="Stopped"/>'
-            '</meta_attributes></primitive>'.format(n, 100 + i) for i, n in enumerate(names))
-        self.cluster.run(viewer, "cibadmin", "--create", "-o", "resources",
-                         "-X", "<resources>%s</resources>" % prims)
-        try:
-            for phase, (output, step) in (("enter", ENTER_MAINTENANCE),
-                                          ("leave", LEAVE_MAINTENANCE)):
-                for task in lifecycle_writers.writers(output, step):
-                    lines = {n: lifecycle_writers.render(task, n) for n in names}
-                    with ThreadPoolExecutor(len(names)) as pool:
-                        runs = dict(zip(names, pool.map(
-                            lambda n: self.cluster.run(viewer, "sh", "-c", lines[n],
-                                                       check=False, timeout=300), names)))
-                    obs.writer_failures += [
-                        (task["name"], n, r.returncode, (r.stdout + r.stderr).strip()[-200:])
-                        for n, r in runs.items() if r.returncode != 0]
-                obs.writer_state[phase] = self._maintenance_state(viewer, names)
-        finally:
-            for xpath in ("//primitive[starts-with(@id,'iha-e2e-writer-')]",
-                          "//nodes/node[starts-with(@uname,'iha-e2e-writer-')]"):
-                self.cluster.run(viewer, "cibadmin", "--delete-all", "--force", "--xpath", xpath,
-                                 check=False)
-            # their probe results in the status section go with a cleanup
-            self.cluster.run(viewer, "crm_resource", "--cleanup", check=False, timeout=120)
-            obs.writer_state["left in the CIB"] = self.cluster.run(
-                viewer, "cibadmin", "--query", "--scope", "configuration"
-            ).stdout.count("iha-e2e-writer-")
-
-    def _maintenance_state(self, viewer: str, names: list) -> dict:
-        """How many of *names* have maintenance=true on their connection, and our marker."""
-        conf = ET.fromstring(self.cluster.run(viewer, "cibadmin", "--query", "--scope",
-                                              "configuration").stdout)
-        maintenance = marked = 0
-        for name in names:
-            prim = conf.find(".//primitive[@id='%s']" % name)
-            pair = prim.find("meta_attributes/nvpair[@name='maintenance']") \
-                if prim is not None else None
-            maintenance += pair is not None and pair.get("value") == "true"
-            node = conf.find(".//nodes/node[@uname='%s']" % name)
-            mark = node.find(".//nvpair[@name='%s']" % lifecycle_writers.VARIABLES[
-                "tripleo_instanceha_marker"]) if node is not None else None
-            marked += mark is not None and mark.get("value") == "true"
-        return {"maintenance": maintenance, "marked": marked}

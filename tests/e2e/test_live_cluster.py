@@ -208,16 +208,3 @@ def test_a_remote_restarted_in_maintenance_is_not_reconnected_until_lifted(e2e_r
     assert obs.after_lift and all(rc == 0 for _, rc, _ in obs.after_lift[-1]), obs.after_lift
     # a clean restart in maintenance fences nothing
     assert not [e for e in obs.history if e["action"] in ("reboot", "off")], obs.history
-
-
-def test_25_computes_enter_and_leave_maintenance_at_once(e2e_runs):
-    """R2-1: update_serial 25 runs each update task on 25 computes at the same moment,
-    all delegated to one controller; every one of them must be in maintenance (and
-    marked) after the enter tasks, and none after the leave tasks. A whole-CIB
-    read-modify-write (``pcs resource meta``) exits 0 yet loses most of the writes."""
-    run = e2e_runs[scenarios.PROJECT.key]
-    obs = run.observation("concurrent maintenance writers")
-    assert not obs.writer_failures, obs.writer_failures
-    assert obs.writer_state == {
-        "enter": {"maintenance": scenarios.WRITERS, "marked": scenarios.WRITERS},
-        "leave": {"maintenance": 0, "marked": 0}, "left in the CIB": 0}

@@ -4,7 +4,8 @@ Why from the template: the claim under test is that the tasks, as shipped,
 survive ``update_serial: 25`` (THT's ComputeInstanceHA role): 25 computes run
 each task at the same moment, all delegated to one controller. The tasks'
 command lines are rendered here exactly as Ansible renders them for each
-compute, then the live cluster runs them 25 at a time.
+compute, then a live cluster runs them 25 at a time
+(tests/lifecycle/test_concurrent_writers.py).
 """
 from __future__ import annotations
 
@@ -47,19 +48,31 @@ def _tasks(node, step: Optional[int] = None) -> Iterator[Tuple[Optional[int], di
             yield here, node
 
 
-def writers(output: str, step: int) -> List[dict]:
-    """The tasks of an output (e.g. ``update_tasks``) that change the CIB at a step.
+#: the outputs of a minor update, in the order the update play runs them
+UPDATE = ("update_tasks", "post_update_tasks")
+
+
+def phases(outputs: Tuple[str, ...] = UPDATE) -> List[Tuple[Tuple[str, int], List[dict]]]:
+    """((output, step), tasks) for every step at which the outputs change the CIB, in run order.
 
     A task changes the CIB when it runs a command that may report ``changed``
-    (readers say ``changed_when: false``); the
-    enabled branch of the output's ``if`` is the one taken with Instance HA on.
+    (readers say ``changed_when: false``); the enabled branch of the output's
+    ``if`` is the one taken with Instance HA on. Taken in run order rather than
+    at fixed steps, so the test follows the template when a task moves.
     """
     with open(os.path.join(template_tree(), LIFECYCLE), encoding="utf-8") as handle:
         template = yaml.safe_load(handle)
-    value = template["outputs"][output]["value"]
-    enabled = value["if"][1] if isinstance(value, dict) and "if" in value else value
-    return [t for at, t in _tasks(enabled)
-            if at == step and "command" in t and t.get("changed_when", True) is not False]
+    found: List[Tuple[Tuple[str, int], List[dict]]] = []
+    for output in outputs:
+        value = template["outputs"][output]["value"]
+        enabled = value["if"][1] if isinstance(value, dict) and "if" in value else value
+        by_step: dict = {}
+        for at, task in _tasks(enabled):
+            if at is not None and "command" in task \
+                    and task.get("changed_when", True) is not False:
+                by_step.setdefault(at, []).append(task)
+        found += [((output, at), by_step[at]) for at in sorted(by_step)]
+    return found
 
 
 def render(task: dict, node: str) -> str:
