@@ -75,3 +75,68 @@ def test_fence_nova_authenticates_with_the_user_as_project(tmp_path):
     assert (nova["login"], nova["tenant_name"]) == ("nova", "nova")
     evacuate = cluster.primitive("nova-evacuate").params
     assert (evacuate["username"], evacuate["tenant_name"]) == ("nova", "service")
+
+
+def _plan(tmp_path, text):
+    from .conftest import load_plan
+    env = tmp_path / "extra.yaml"
+    env.write_text("parameter_defaults:\n" + text)
+    return load_plan(tmp_path, extra=[str(env)])
+
+
+def test_every_device_avoids_the_nodes_it_fences(example_plan):
+    """puppet-pacemaker's pcmk_stonith: ``avoids <pcmk_host_list>=10000`` with >1 member."""
+    cluster = ClusterModel.from_plan(example_plan)
+    root = ET.fromstring(cluster.to_xml())
+    avoids = {(c.get("rsc"), c.get("node"), c.get("score"), c.get("id"))
+              for c in root.iter("rsc_location") if c.get("node")}
+    node_devices = [p for p in cluster.stonith if p.owner]
+    assert len(node_devices) == len(CONTROLLERS + COMPUTES)
+    for device in node_devices:
+        assert (device.id, device.owner, "-10000",
+                f"location-{device.id}-{device.owner}--10000") in avoids
+    # fence-nova: the comma-joined host list is one node name to pcs, matching no node
+    joined = ",".join(COMPUTES)
+    nova_id = f"location-{FENCE_NOVA}-{''.join(COMPUTES)}--10000"
+    assert (FENCE_NOVA, joined, "-10000", nova_id) in avoids
+    assert len(avoids) == len(node_devices) + 1
+    assert any("restricts nothing" in a for a in cluster.summary()["approximations"])
+    assert subprocess.run(["crm_verify", "-x", "-"], input=cluster.to_xml(), text=True,
+                          capture_output=True).returncode == 0
+
+
+def test_one_controller_gets_no_avoid_constraint(tmp_path):
+    cluster = ClusterModel.from_plan(_plan(tmp_path, "  ControllerCount: 1\n"))
+    assert cluster.controllers == CONTROLLERS[:1] and cluster.avoids == []
+    root = ET.fromstring(cluster.to_xml())
+    assert [c.get("node") for c in root.iter("rsc_location")] == [None, None]
+
+
+def test_subset_keeps_the_avoids_of_kept_devices(example_plan):
+    cluster = ClusterModel.from_plan(example_plan).subset([COMPUTES[0]])
+    assert {a.node for a in cluster.avoids} == set(CONTROLLERS) | {COMPUTES[0]}
+
+
+def test_auth_url_follows_the_public_tls_endpoint_map(tmp_path):
+    """tls-endpoints-public-dns.yaml's KeystonePublic: https, 13000, CLOUDNAME."""
+    cluster = ClusterModel.from_plan(_plan(tmp_path, (
+        "  CloudName: overcloud.example.com\n"
+        "  EndpointMap:\n"
+        "    KeystonePublic: {protocol: 'https', port: '13000', host: 'CLOUDNAME'}\n")))
+    url = "https://overcloud.example.com:13000"
+    assert cluster.primitive(FENCE_NOVA).params["auth_url"] == url
+    assert cluster.primitive("nova-evacuate").params["auth_url"] == url
+    assert not [a for a in cluster.summary()["approximations"] if a.startswith("auth_url")]
+
+
+def test_auth_url_by_ip_and_by_default_say_what_they_assume(tmp_path):
+    by_ip = ClusterModel.from_plan(_plan(tmp_path, (
+        "  CloudName: overcloud.example.com\n"
+        "  EndpointMap:\n"
+        "    KeystonePublic: {protocol: 'https', port: '13000', host: 'IP_ADDRESS'}\n")))
+    assert by_ip.primitive(FENCE_NOVA).params["auth_url"] == "https://overcloud.example.com:13000"
+    assert any("public VIP" in a for a in by_ip.summary()["approximations"])
+    (tmp_path / "plain").mkdir()
+    plain = ClusterModel.from_plan(_plan(tmp_path / "plain", "  CloudName: oc.example.com\n"))
+    assert plain.primitive(FENCE_NOVA).params["auth_url"] == "http://oc.example.com:5000"
+    assert any("non-TLS default" in a for a in plain.summary()["approximations"])

@@ -1,11 +1,12 @@
 """The model's CIB is the one pcs builds from the commands puppet-tripleo runs.
 
-One controller and one Instance HA compute keep the pcs calls (about 0.6 s
-each) to a dozen. The pcs commands below are written from puppet-tripleo's
-manifests, independently of the model; only node names and device parameters
-come from the plan.
+Two controllers and two Instance HA computes: the fewest that make
+puppet-pacemaker add its stonith avoid constraints (more than one cluster
+member) and give fence-nova a host list of several nodes, at about 0.6 s per
+pcs call. The pcs commands below are written from puppet-tripleo's manifests
+and puppet-pacemaker's pcmk_stonith provider, independently of the model;
+only node names and device parameters come from the plan.
 """
-import os
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -13,8 +14,10 @@ from tripleo_instanceha.cluster.model import ClusterModel
 
 from .conftest import load_plan
 
-SMALL = ("parameter_defaults:\n  ControllerCount: 1\n  ComputeInstanceHACount: 1\n"
+SMALL = ("parameter_defaults:\n  ControllerCount: 2\n  ComputeInstanceHACount: 2\n"
          "  ComputeCount: 0\n")
+REMOTE_ADDRESSES = {"overcloud-novacomputeiha-0": "192.0.2.120",
+                    "overcloud-novacomputeiha-1": "192.0.2.121"}
 KEYSTONE = "http://192.0.2.5:5000"
 
 
@@ -42,8 +45,10 @@ def normalise(path):
                                  nvpairs(prim, "instance_attributes"),
                                  nvpairs(prim, "meta_attributes"), ops)
     clones = {c.get("id"): c.find("primitive").get("id") for c in conf.iter("clone")}
-    locations = set()
+    locations, avoids = set(), set()
     for loc in conf.iter("rsc_location"):
+        if loc.get("node") is not None:
+            avoids.add((loc.get("id"), loc.get("rsc"), loc.get("node"), loc.get("score")))
         for rule in loc.iter("rule"):
             for expr in rule.iter("expression"):
                 locations.add((loc.get("rsc"), loc.get("resource-discovery"), rule.get("score"),
@@ -54,7 +59,7 @@ def normalise(path):
              for k, v in nvpairs(n, "instance_attributes").items()}
     defaults = nvpairs(conf.find("rsc_defaults"), "meta_attributes")
     props = {k: v for k, v in nvpairs(conf.find("crm_config"), "cluster_property_set").items()}
-    return prims, clones, locations, levels, attrs, defaults, props
+    return prims, clones, locations, avoids, levels, attrs, defaults, props
 
 
 def kv(params):
@@ -65,13 +70,12 @@ def test_model_equals_pcs_built_cib(tmp_path):
     small = tmp_path / "small.yaml"
     small.write_text(SMALL)
     plan = load_plan(tmp_path, extra=[str(small)])
-    model = ClusterModel.from_plan(plan, addresses={"overcloud-novacomputeiha-0": "192.0.2.120"},
-                                   keystone_url=KEYSTONE)
+    model = ClusterModel.from_plan(plan, addresses=REMOTE_ADDRESSES, keystone_url=KEYSTONE)
     ours = tmp_path / "model.xml"
     ours.write_text(model.to_xml())
 
-    ctrl, = [p for p in plan.cluster_members]
-    comp, = [p for p in plan.iha_computes]
+    ctrls, comps = list(plan.cluster_members), list(plan.iha_computes)
+    assert (len(ctrls), len(comps)) == (2, 2)
     cib = str(tmp_path / "pcs.xml")
     with open(cib, "w") as handle:
         subprocess.run(["cibadmin", "--empty"], stdout=handle, check=True)
@@ -81,30 +85,41 @@ def test_model_equals_pcs_built_cib(tmp_path):
         run = subprocess.run(["pcs", "-f", cib, *args], capture_output=True, text=True)
         assert run.returncode == 0, (args, run.stderr)
 
+    def stonith(rid, agent, host_list, *rest):
+        """puppet-pacemaker's pcmk_stonith create: disabled, the avoid constraint, enable."""
+        pcs("stonith", "create", rid, agent, f"pcmk_host_list={host_list}", *rest,
+            "--disabled", "--force")
+        pcs("constraint", "location", rid, "avoids", f"{host_list}=10000", "--force")
+        pcs("resource", "enable", rid)
+
     pcs("property", "set", "stonith-enabled=true", "startup-fencing=false",
         "cluster-recheck-interval=60s")
     pcs("resource", "defaults", "update", "requires=fencing")
-    # tripleo::profile::base::pacemaker: the remote connection
-    pcs("resource", "create", comp.name, "ocf:pacemaker:remote", "server=192.0.2.120",
-        "reconnect_interval=60", "op", "monitor", "interval=10", "timeout=30", "--force")
+    # tripleo::profile::base::pacemaker: the remote connections
+    for comp in comps:
+        pcs("resource", "create", comp.name, "ocf:pacemaker:remote",
+            f"server={REMOTE_ADDRESSES[comp.name]}", "reconnect_interval=60", "op", "monitor",
+            "interval=10", "timeout=30", "--force")
     # tripleo::fencing: one device per node, pcmk_host_list = the node, levels
     devices = {}
-    for place in (ctrl, comp):
+    for place in ctrls + comps:
         dev, = plan.devices_for(place)
         rid = "stonith-%s-%s" % (dev.agent, dev.mac.replace(":", ""))
         devices[place.name] = rid
         params = {k: ("true" if v is True else v) for k, v in dev.params.items()}
-        pcs("stonith", "create", rid, dev.agent, *kv(params), f"pcmk_host_list={place.name}",
-            "op", "monitor", "interval=60s", "--force")
-    # instance_ha.pp
-    pcs("stonith", "create", "stonith-fence_compute-fence-nova", "fence_compute",
-        f"auth_url={KEYSTONE}", "login=admin", f"passwd={pw}", "tenant_name=admin",
-        "project_domain=Default", "user_domain=Default", "domain=localdomain",
-        "region_name=regionOne", "record_only=1", f"pcmk_host_list={comp.name}",
-        "meta", "provides=unfencing", "op", "monitor", "interval=60s", "--force")
-    pcs("stonith", "level", "add", "1", ctrl.name, devices[ctrl.name], "--force")
-    pcs("stonith", "level", "add", "1", comp.name, devices[comp.name],
-        "stonith-fence_compute-fence-nova")
+        stonith(rid, dev.agent, place.name, *kv(params), "op", "monitor", "interval=60s")
+    # instance_ha.pp: pcmk_host_list is the comma-joined compute list
+    stonith("stonith-fence_compute-fence-nova", "fence_compute",
+            ",".join(c.name for c in comps),
+            f"auth_url={KEYSTONE}", "login=admin", f"passwd={pw}", "tenant_name=admin",
+            "project_domain=Default", "user_domain=Default", "domain=localdomain",
+            "region_name=regionOne", "record_only=1",
+            "meta", "provides=unfencing", "op", "monitor", "interval=60s")
+    for ctrl in ctrls:
+        pcs("stonith", "level", "add", "1", ctrl.name, devices[ctrl.name], "--force")
+    for comp in comps:
+        pcs("stonith", "level", "add", "1", comp.name, devices[comp.name],
+            "stonith-fence_compute-fence-nova", "--force")
     pcs("resource", "create", "compute-unfence-trigger", "ocf:pacemaker:Dummy",
         "meta", "requires=unfencing", "op", "stop", "timeout=20", "on-fail=block", "clone")
     pcs("constraint", "location", "compute-unfence-trigger-clone", "rule",
@@ -116,11 +131,12 @@ def test_model_equals_pcs_built_cib(tmp_path):
     pcs("constraint", "location", "nova-evacuate", "rule", "resource-discovery=never",
         "score=-INFINITY", "compute-instanceha-role", "eq", "true")
     # compute_instanceha.pp
-    pcs("node", "attribute", comp.name, "compute-instanceha-role=true")
+    for comp in comps:
+        pcs("node", "attribute", comp.name, "compute-instanceha-role=true")
 
     mine, theirs = normalise(str(ours)), normalise(cib)
-    names = ("primitives", "clones", "locations", "levels", "node attributes",
-             "resource defaults", "properties")
+    names = ("primitives", "clones", "locations", "avoid constraints", "levels",
+             "node attributes", "resource defaults", "properties")
     m_prims, t_prims = mine[0], theirs[0]
     assert set(m_prims) == set(t_prims)
     for rid in m_prims:
@@ -132,4 +148,7 @@ def test_model_equals_pcs_built_cib(tmp_path):
         assert m_ops <= t_ops, rid
     for name, a, b in zip(names[1:], mine[1:], theirs[1:]):
         assert a == b, name
-    assert os.path.getsize(cib) > 0
+    # what pcs makes of fence-nova's host list: ONE node named "c0,c1", no node of the cluster
+    nova = {(node, score) for _, rsc, node, score in theirs[3]
+            if rsc == "stonith-fence_compute-fence-nova"}
+    assert nova == {(",".join(c.name for c in comps), "-10000")}

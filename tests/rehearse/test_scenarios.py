@@ -146,3 +146,20 @@ def test_large_clusters_schedule_a_subset_but_check_every_node(tmp_path):
     assert COMPUTES[1] in (work / "cib.xml").read_text()
     assert COMPUTES[1] not in (work / "cib-simulated.xml").read_text()
     assert [f.node for f in rehearsal.findings if f.severity == "error"] == [COMPUTES[1]]
+
+
+def test_two_controllers_never_run_their_own_device(tmp_path):
+    """puppet-pacemaker's avoid constraints: without them pacemaker 2.0.5 and 2.1.5 put each
+    of two controllers' devices on the controller it fences."""
+    env = tmp_path / "two.yaml"
+    env.write_text("parameter_defaults:\n  ControllerCount: 2\n")
+    model = ClusterModel.from_plan(load_plan(tmp_path, extra=[str(env)]))
+    rehearsal = Rehearsal(model, str(tmp_path / "work"))
+    steady = rehearsal.start()
+    assert steady.ok, [(s.name, s.detail) for s in steady.steps if not s.ok]
+    for ctrl in model.controllers:
+        device, = [p for p in model.stonith if p.owner == ctrl]
+        placed = rehearsal.where.get(device.id)
+        assert placed and ctrl not in placed, (device.id, rehearsal.where)
+    result = rehearsal.controller_lost(CONTROLLERS[1])
+    assert result.ok, [(s.name, s.detail) for s in result.steps if not s.ok]

@@ -132,9 +132,20 @@ def test_startup_delay_excludes_instance_ha(plan18):
     plan18.params["NovaComputeStartupDelay"] = 30
     found = plan18.findings()
     assert rules(found) == ["startup-delay"] and found[0].line
-    plan18.params["NovaComputeStartupDelay"] = 0
+    # EnableInstanceHA is global: THT's compute_startup_delay condition drops it everywhere
+    assert "drops the delay on every compute" in found[0].message
+    assert "plain computes included" in found[0].message
+
+
+def test_startup_delay_per_role_is_never_read(plan18):
+    """NovaComputeStartupDelay is get_param in THT: no role reads it from <Role>Parameters."""
     plan18.params["ComputeInstanceHAParameters"] = {"NovaComputeStartupDelay": 60}
-    assert rules(plan18.findings()) == ["startup-delay"]
+    plan18.params["ComputeParameters"] = {"NovaComputeStartupDelay": 90}
+    found = [f for f in plan18.findings() if f.rule == "startup-delay"]
+    assert not errors(found)
+    assert sorted(f.message.split()[0] for f in found) == ["ComputeInstanceHAParameters",
+                                                           "ComputeParameters"]
+    assert all("never reads per role" in f.message for f in found)
 
 
 def test_shared_storage_mismatch(plan18):

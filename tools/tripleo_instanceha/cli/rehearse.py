@@ -60,7 +60,12 @@ class RehearsalReport(Result):
                  f"pacemaker {pacemaker_version()}",
                  f"Cluster: {len(c.controllers)} controller(s), {len(c.remotes)} remote(s), "
                  f"{len(c.computes)} Instance HA compute(s), {len(c.stonith)} stonith "
-                 f"device(s), {len(c.levels)} fencing level(s)"]
+                 f"device(s), {len(c.levels)} fencing level(s), {len(c.avoids)} stonith "
+                 f"avoid constraint(s)"]
+        approximations = c.summary()["approximations"]
+        if approximations:
+            lines.append("Model approximations:")
+            lines += [f"  {a}" for a in approximations]
         lines.append("Coverage (what crm_simulate does not check):")
         if self.findings:
             lines += [f"  {f}" for f in self.findings]

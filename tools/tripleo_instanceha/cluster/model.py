@@ -12,6 +12,10 @@ cluster test. The model mirrors puppet-tripleo:
   ``host_mac`` is one of the node's MACs (id ``stonith-fence_<agent>-<mac>``,
   ``pcmk_host_list`` = that node), and per level one fencing level; on an
   Instance HA compute the level also holds ``stonith-fence_compute-fence-nova``;
+- puppet-pacemaker's ``pcmk_stonith`` provider: with more than one cluster
+  member, every device with a ``pcmk_host_list`` also gets
+  ``pcs constraint location <device> avoids <pcmk_host_list>=10000`` (see
+  ``Avoid``);
 - ``tripleo::profile::base::pacemaker::instance_ha``: resource default
   ``requires=fencing``, the ``fence-nova`` device (``record_only=1``,
   ``provides=unfencing``), the ``compute-unfence-trigger`` clone and
@@ -25,6 +29,7 @@ The CIB holds keystone and BMC passwords, as the real one does: write it with
 from __future__ import annotations
 
 import copy
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
@@ -113,6 +118,41 @@ class Location:
         return f"location-{self.rsc}"
 
 
+#: The score puppet-pacemaker gives the constraint keeping a device off its target.
+AVOID_SCORE = 10000
+#: Keystone's public endpoint without TLS (THT's endpoint_map default for KeystonePublic).
+KEYSTONE_PUBLIC_DEFAULT = {"protocol": "http", "port": "5000", "host": "IP_ADDRESS"}
+
+
+@dataclass
+class Avoid:
+    """``pcs constraint location <rsc> avoids <node>=10000`` as pcs writes it.
+
+    Why: puppet-pacemaker creates one per stonith device when the cluster has
+    more than one member (openstack-archive/puppet-pacemaker
+    ``lib/puppet/provider/pcmk_stonith/default.rb:132-141``, commit 93d1edce,
+    ``stonith_location_rule_create``: ``nodes_count = crm_node_l().lines.size``,
+    skipped for ``watchdog``). It passes ``pcmk_host_list`` verbatim as the node:
+    for fence-nova that is the comma-joined compute list, which pcs takes as
+    ONE node name (``node="c0,c1"``, id without the comma). That node does not
+    exist, so fence-nova's constraint binds nothing.
+    """
+
+    rsc: str
+    node: str
+    score: int = AVOID_SCORE
+
+    @property
+    def id(self) -> str:
+        # pcs derives the id from "location-<rsc>-<node>-<-score>" and drops
+        # the characters an XML id cannot hold (the comma of a host list).
+        return _pcs_id(f"location-{self.rsc}-{self.node}--{self.score}")
+
+
+def _pcs_id(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "", text)
+
+
 def masked(params: Dict[str, str]) -> Dict[str, str]:
     """Parameters with every password replaced, for reports and logs."""
     return {k: (MASK if k in SECRET_KEYS else v) for k, v in params.items()}
@@ -139,11 +179,15 @@ class ClusterModel:
     clones: Dict[str, str] = field(default_factory=dict)
     levels: List[FencingLevel] = field(default_factory=list)
     locations: List[Location] = field(default_factory=list)
+    #: the constraints keeping each stonith device off the node(s) it fences
+    avoids: List[Avoid] = field(default_factory=list)
     node_attributes: Dict[str, Dict[str, str]] = field(default_factory=dict)
     properties: Dict[str, str] = field(default_factory=dict)
     rsc_defaults: Dict[str, str] = field(default_factory=dict)
     #: What the deployment would silently drop or refuse, found while building.
     notes: List[str] = field(default_factory=list)
+    #: Where the model knowingly differs from the deployed CIB (shown in the summary).
+    approximations: List[str] = field(default_factory=list)
     instance_ha: bool = True
     #: the pacemaker/pcs the deployment runs on: decides the CIB's schema and feature set
     stack: ClusterStack = field(default_factory=lambda: stacks.DEFAULT)
@@ -237,6 +281,7 @@ class ClusterModel:
                 self.primitives.append(Primitive(rid, "stonith", device.agent, None, params,
                                                  ops=[Op("monitor", STONITH_MONITOR_INTERVAL)],
                                                  owner=place.name))
+                self._add_avoid(rid, place.name)
             if device.level in seen:
                 self.notes.append(f"{place.name}: level {device.level} has two devices "
                                   f"({seen[device.level]}, {rid}); puppet-tripleo creates "
@@ -245,6 +290,15 @@ class ClusterModel:
             seen[device.level] = rid
             members = [rid, FENCE_NOVA] if iha_compute else [rid]
             self.levels.append(FencingLevel(place.name, device.level, members))
+
+    def _add_avoid(self, rid: str, host_list: str) -> None:
+        """The avoid constraint puppet-pacemaker adds with the device (see ``Avoid``).
+
+        ``crm_node -l`` counts the cluster members (the controllers; remote
+        nodes are not members), so a one-controller cluster gets none.
+        """
+        if host_list and len(self.controllers) > 1 and rid != "watchdog":
+            self.avoids.append(Avoid(rid, host_list))
 
     def _note_unused_devices(self, plan, places) -> None:
         """Devices puppet-tripleo silently drops: no host_mac, or no cluster node has the MAC."""
@@ -259,7 +313,7 @@ class ClusterModel:
 
     def _add_instance_ha(self, plan, keystone_url: Optional[str]) -> None:
         domain = str(plan.param("CloudDomain", "localdomain"))
-        url = keystone_url or f"http://{plan.param('CloudName', 'overcloud.' + domain)}:5000"
+        url = keystone_url or self._keystone_public(plan, domain)
         user = str(plan.param("InstanceHAKeystoneUser"))
         project = str(plan.param("InstanceHAKeystoneProject"))
         password = str(plan.param("InstanceHAKeystonePassword") or plan.param("AdminPassword", "")
@@ -275,6 +329,7 @@ class ClusterModel:
              "region_name": region, "record_only": "1",
              "pcmk_host_list": ",".join(self.computes)},
             meta={"provides": "unfencing"}, ops=[Op("monitor", STONITH_MONITOR_INTERVAL)]))
+        self._add_avoid(FENCE_NOVA, ",".join(self.computes))
         self.primitives.append(Primitive(
             UNFENCE_TRIGGER, "ocf", "Dummy", "pacemaker", meta={"requires": "unfencing"},
             ops=[Op("stop", 0, 20, "block")]))
@@ -292,6 +347,35 @@ class ClusterModel:
         self.primitives.append(Primitive(NOVA_EVACUATE, "ocf", "NovaEvacuate", "openstack", params,
                                          ops=[Op("monitor", interval, timeout)]))
         self.locations.append(Location(NOVA_EVACUATE, ROLE_ATTRIBUTE, "eq", "true"))
+
+    def _keystone_public(self, plan, domain: str) -> str:
+        """What ``hiera('keystone::endpoint::public_url')`` holds: fence-nova's auth_url.
+
+        THT sets it from ``EndpointMap.KeystonePublic.uri_no_suffix``
+        (``protocol://host:port``); the TLS environments
+        (``environments/ssl/tls-endpoints-public-{dns,ip}.yaml``) make it
+        https on 13000 with host ``CLOUDNAME`` or ``IP_ADDRESS``. The plan does
+        not know the public VIP THT substitutes for ``IP_ADDRESS``: CloudName
+        stands in for it, and the summary says so.
+        """
+        endpoint_map = plan.param("EndpointMap")
+        entry = endpoint_map.get("KeystonePublic") if isinstance(endpoint_map, dict) else None
+        if not isinstance(entry, dict):
+            entry = KEYSTONE_PUBLIC_DEFAULT
+            self.approximations.append(
+                "auth_url: no EndpointMap.KeystonePublic in the plan, so THT's non-TLS "
+                "default (http, port 5000) is assumed")
+        cloud = str(plan.param("CloudName", "overcloud." + domain))
+        host = str(entry.get("host", "IP_ADDRESS"))
+        if "IP_ADDRESS" in host:
+            self.approximations.append(
+                f"auth_url: the public VIP THT puts for IP_ADDRESS is not in the plan; "
+                f"CloudName ({cloud}) stands in for it")
+            host = host.replace("IP_ADDRESS", cloud)
+        host = host.replace("CLOUDNAME", cloud)
+        protocol = str(entry.get("protocol", KEYSTONE_PUBLIC_DEFAULT["protocol"]))
+        port = str(entry.get("port", KEYSTONE_PUBLIC_DEFAULT["port"]))
+        return f"{protocol}://{host}:{port}"
 
     def subset(self, remotes: Sequence[str]) -> "ClusterModel":
         """The same cluster with only these remote nodes (all controllers kept).
@@ -311,6 +395,10 @@ class ClusterModel:
         if nova is not None:
             nova.params["pcmk_host_list"] = ",".join(h for h in nova.host_list
                                                      if h not in dropped)
+        kept = {p.id for p in model.primitives}
+        model.avoids = [a for a in model.avoids if a.rsc in kept and a.rsc != FENCE_NOVA]
+        if nova is not None:
+            model._add_avoid(FENCE_NOVA, nova.params["pcmk_host_list"])
         model.levels = [lv for lv in model.levels if lv.target not in dropped]
         model.node_attributes = {n: a for n, a in model.node_attributes.items()
                                  if n not in dropped}
@@ -352,6 +440,10 @@ class ClusterModel:
             ET.SubElement(rule, "expression", {"id": f"{loc.id}-rule-expr",
                                                "attribute": loc.attribute,
                                                "operation": loc.operation, "value": loc.value})
+        for avoid in self.avoids:
+            ET.SubElement(constraints, "rsc_location", {
+                "id": avoid.id, "rsc": avoid.rsc, "node": avoid.node,
+                "score": f"-{avoid.score}"})
         if self.levels:
             topo = ET.SubElement(conf, "fencing-topology")
             for level in self.levels:
@@ -378,8 +470,20 @@ class ClusterModel:
                                 for p in self.stonith],
             "fencing_levels": [{"target": lv.target, "index": lv.index, "devices": lv.devices}
                                for lv in self.levels],
+            "stonith_avoids": [{"id": a.id, "device": a.rsc, "node": a.node,
+                                "score": -a.score} for a in self.avoids],
             "notes": list(self.notes),
+            "approximations": list(self.approximations) + self._fixed_approximations(),
         }
+
+    def _fixed_approximations(self) -> List[str]:
+        found = []
+        nova = next((a for a in self.avoids if a.rsc == FENCE_NOVA), None)
+        if nova is not None and "," in nova.node:
+            found.append(f"{FENCE_NOVA}: puppet-pacemaker's avoid constraint names the node "
+                         f"{nova.node!r}, which pcs keeps as one node name; it matches no "
+                         "node, so it is modelled as written and restricts nothing")
+        return found
 
 
 def _as_bool(value: object) -> bool:

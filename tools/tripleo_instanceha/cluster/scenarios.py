@@ -113,6 +113,7 @@ class Rehearsal:
         down = [n for n in self.sim_model.remotes if not self.where.get(n)]
         result.steps.append(Step("every remote connection starts", not down,
                                  f"not started: {', '.join(down)}" if down else ""))
+        result.steps.append(_devices_off_their_targets(self.sim_model, self.where))
         evac = self.where.get(NOVA_EVACUATE, [])
         if self.model.instance_ha:
             result.steps.append(_on_controllers(self.model, "nova-evacuate runs on a controller",
@@ -329,6 +330,22 @@ def _on_controllers(model: ClusterModel, name: str, placed: List[str],
         return Step(name, False, "nova-evacuate is not started anywhere")
     return Step(name, False, f"nova-evacuate is on {', '.join(placed)}, not a surviving "
                              "controller")
+
+
+def _devices_off_their_targets(model: ClusterModel, where: Dict[str, List[str]]) -> Step:
+    """A node's stonith device runs elsewhere: a node cannot be fenced through itself.
+
+    puppet-pacemaker's avoid constraint (score 10000, not INFINITY) keeps it
+    off when another member can run it. A single controller has no avoid
+    constraint and nowhere else to run its device: said, not failed.
+    """
+    own = [f"{p.id} on {node}" for p in model.stonith if p.owner
+           for node in where.get(p.id, []) if node in p.host_list]
+    name = "no stonith device runs on the node it fences"
+    if len(model.controllers) < 2:
+        return Step(name, True, "one controller: its device runs on it (no other member, "
+                                "so puppet-pacemaker adds no avoid constraint)" if own else "")
+    return Step(name, not own, "; ".join(own[:10]))
 
 
 def _first_lines(text: str, count: int = 5) -> str:
