@@ -22,6 +22,8 @@ import subprocess
 import time
 from typing import List, Optional
 
+from tests.e2e.cluster import comm
+
 #: a short election so the node is DC within seconds
 SEED_CIB = """<cib crm_feature_set="{feature_set}" validate-with="{schema}" epoch="1"
  num_updates="0" admin_epoch="0"><configuration><crm_config>
@@ -74,14 +76,6 @@ exec chroot "$R" sh -c 'corosync -f & for i in $(seq 100); do
   corosync-cfgtool -s >/dev/null 2>&1 && break; sleep 0.1; done
   pacemakerd; kill $! 2>/dev/null; wait'
 """
-
-
-def _comm(pid: int) -> str:
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
 
 
 class NodeError(RuntimeError):
@@ -179,7 +173,7 @@ class LiveNode:
         killed: List[int] = []
         if self.proc is not None:
             for pid in self.pids():
-                if _comm(pid) == "pacemakerd":
+                if comm(pid) == "pacemakerd":
                     os.kill(pid, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=60)

@@ -82,7 +82,7 @@ def stopped(pids: list[int]):
             os.kill(pid, signal.SIGCONT)
 
 
-def _comm(pid: int) -> str:
+def comm(pid: int) -> str:
     try:
         with open("/proc/%d/comm" % pid) as f:
             return f.read().strip()
@@ -329,7 +329,7 @@ class LiveCluster:
 
     def process_pids(self, name: str, command: str) -> list[int]:
         """The node's processes running *command* (e.g. pacemaker-remoted), or an error."""
-        pids = [p for p in self.node_pids(name) if _comm(p) == command[:15]]
+        pids = [p for p in self.node_pids(name) if comm(p) == command[:15]]
         if not pids:
             raise HarnessError("no %s process on %s" % (command, name))
         return pids
