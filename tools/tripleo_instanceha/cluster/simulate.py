@@ -17,6 +17,7 @@ the way a running cluster would have it and read its graph:
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import shutil
 import subprocess
@@ -47,9 +48,18 @@ def tool(name: str) -> str:
 def pacemaker_version() -> str:
     """The version of the crm_simulate on PATH (what judges a rehearsal here)."""
     try:
-        run = subprocess.run([tool("crm_simulate"), "--version"], capture_output=True,
+        return _version_of(tool("crm_simulate"))
+    except ToolMissingError:
+        return "unknown"
+
+
+@functools.lru_cache(maxsize=8)
+def _version_of(crm_simulate: str) -> str:
+    """Asked once per program: a report names the version in several places."""
+    try:
+        run = subprocess.run([crm_simulate, "--version"], capture_output=True,
                              text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired, ToolMissingError):
+    except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     words = (run.stdout + run.stderr).split()  # 2.0.5 prints it on stderr
     return words[1] if len(words) > 1 and words[0] == "Pacemaker" else "unknown"
