@@ -138,10 +138,26 @@ def test_selection_errors():
     (D.Options(levels=("power", "bogus")), "'bogus' is not a fence level kind"),
     (D.Options(levels=("power", "power")), "a level kind is repeated"),
     (D.Options(levels=()), "no fence level given"),
-    (D.Options(levels=("kdump",)), "gives this node no power fencing"),
+    (D.Options(levels=("kdump",)), "--levels: 'kdump' gives no node power fencing"),
 ])
 def test_bad_options(options, expected):
     assert expected in problems_of([good(0)], options)
+
+
+@pytest.mark.parametrize("levels, expected", [
+    (("pwer",), "--levels: 'pwer' is not a fence level kind"),
+    (("pwer", "kdmp"), "--levels: 'pwer,kdmp': 'pwer', 'kdmp' are not fence level kinds"),
+    (("kdump",), "--levels: 'kdump' gives no node power fencing"),
+])
+def test_one_bad_levels_value_is_one_error_not_one_per_node(levels, expected):
+    nodes = [good(i) for i in range(4)]
+    with pytest.raises(InputError) as exc:
+        build(inventory_from_data(nodes, "x").nodes, D.Options(levels=levels))
+    assert [str(p) for p in exc.value.problems if "--levels" in str(p)] == [str(
+        exc.value.problems[0])] and len(exc.value.problems) == 1
+    assert expected in str(exc.value.problems[0])
+    assert "power, kdump, ipmi, redfish" in exc.value.problems[0].fix or "kdump,power" in \
+        exc.value.problems[0].fix
 
 
 def test_no_mac_is_a_warning_and_the_device_is_still_written():

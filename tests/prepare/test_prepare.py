@@ -94,7 +94,12 @@ def _bad_inputs(tmp_path, write_inventory, tht18):
                      "    - OS::TripleO::Services::NovaCompute\n")
     broken = tmp_path / "broken-registry.yaml"
     broken.write_text("resource_registry:\n  OS::TripleO::Services::Kernel: ./missing.yaml\n")
+    negative = tmp_path / "negative-delay.yaml"
+    negative.write_text("parameter_defaults:\n  InstanceHAEvacuateDelay: -30\n")
     return {
+        "tunable out of range": (["--nodes", write_inventory(5), "-e", str(negative)], 2,
+                                 f"{negative}: InstanceHAEvacuateDelay -30 is below the "
+                                 "accepted range"),
         "missing inventory": (["--nodes", str(tmp_path / "nope.json")], 2, "no such file"),
         "no compute profile": (["--nodes", no_compute], 2, "no node has a compute profile"),
         "no pacemaker role": (["--nodes", write_inventory(5), "-r", str(roles)], 2,
@@ -103,7 +108,7 @@ def _bad_inputs(tmp_path, write_inventory, tht18):
     }
 
 
-@pytest.mark.parametrize("case", ["missing inventory", "no compute profile",
+@pytest.mark.parametrize("case", ["missing inventory", "no compute profile", "tunable out of range",
                                   "no pacemaker role", "heat refuses"])
 def test_bad_input_fails_clearly_and_writes_nothing(run, write_inventory, tmp_path, tht18, case):
     argv, expected_code, expected = _bad_inputs(tmp_path, write_inventory, tht18)[case]

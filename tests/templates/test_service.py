@@ -114,6 +114,7 @@ def test_heat_validates_each_template_standalone(path):
 @pytest.mark.parametrize("parameters, fragment", [
     ({"InstanceHAEvacuateDelay": -1}, "InstanceHAEvacuateDelay"),
     ({"InstanceHARemoteMonitorInterval": 0}, "InstanceHARemoteMonitorInterval"),
+    ({"InstanceHAEvacuateDelay": 3601}, "InstanceHAEvacuateDelay"),  # the tunables' maximum
     ({"InstanceHAKeystoneUser": ""}, "InstanceHAKeystoneUser"),
     ({"InstanceHANoSharedStorage": "maybe"}, "InstanceHANoSharedStorage"),
 ])

@@ -1,4 +1,5 @@
 """The tht helpers' edges: release names, bad trees, failed downloads."""
+import importlib
 import os
 
 import pytest
@@ -24,13 +25,49 @@ def test_overlay_never_writes_into_an_existing_directory(tmp_path):
     assert list(dest.iterdir()) == []
 
 
-def test_a_release_that_does_not_exist_is_one_clear_error(tmp_path):
+def test_a_release_that_does_not_exist_is_one_clear_error(tmp_path, monkeypatch):
+    # No index at all: pip answers as for a release the index lacks, offline and fast.
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
     with pytest.raises(tht.THTFetchError) as info:
         tht.fetch("0.0.1", cache=str(tmp_path))
-    assert "tripleo-heat-templates 0.0.1" in str(info.value)
-    assert "Traceback" not in str(info.value)
+    message = str(info.value)
+    assert "tripleo-heat-templates 0.0.1" in message and "\n" not in message
+    assert len(message) < 600 and "Traceback" not in message
+    assert "8.4.1 (queens), 11.6.0 (train), 14.3.0 (wallaby), 18.0.0 (master)" in message
+    log = os.path.join(tmp_path, "logs", "pip-download-tripleo-heat-templates-0.0.1.log")
+    assert f"pip's output is in {log}" in message
+    with open(log, encoding="utf-8") as handle:
+        assert "No matching distribution" in handle.read()
     assert not os.path.exists(os.path.join(tmp_path, "tht", "tripleo-heat-templates-0.0.1"))
     assert os.listdir(os.path.join(tmp_path, "tht")) == []
+
+
+@pytest.mark.parametrize("version", ["latest", "../../etc", "18.0.0; ls", "--index-url=x"])
+def test_a_version_that_is_no_release_number_is_refused_before_pip(tmp_path, monkeypatch,
+                                                                   version):
+    fetch_module = importlib.import_module("tripleo_instanceha.tht.fetch")
+    monkeypatch.setattr(fetch_module.subprocess, "run", None)  # pip never runs
+    with pytest.raises(tht.THTFetchError) as info:
+        tht.fetch(version, cache=str(tmp_path))
+    assert "is neither a release number nor one of queens, train" in str(info.value)
+    assert "18.0.0 (master)" in str(info.value)
+    assert not os.path.exists(os.path.join(tmp_path, "tht"))
+
+
+def test_prepare_with_an_unknown_release_prints_one_line_and_exits_2(tmp_path, monkeypatch,
+                                                                     capsys):
+    from tripleo_instanceha.cli.app import main
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("TRIPLEO_INSTANCEHA_CACHE", str(tmp_path / "cache"))
+    nodes = tmp_path / "nodes.json"
+    nodes.write_text('{"nodes": []}')
+    code = main(["prepare", "--tht-release", "9.9.9", "--nodes", str(nodes),
+                 "--output-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("error: --tht-release 9.9.9:")
+    assert "Traceback" not in err and "pip download" not in err
 
 
 def test_render_failure_is_reported_with_the_tools_output(tmp_path):

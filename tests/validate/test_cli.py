@@ -71,6 +71,26 @@ def test_templates_only_on_our_tree_runs(root):
     assert code in (0, 1) and "checked: templates" in out, err
 
 
+def test_no_plan_arguments_says_only_the_tools_templates_were_checked(root):
+    code, out, err = run("--no-engine")
+    assert code == 0, err
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("note: only the tool's own templates were checked, no deployment plan")
+    for option in ("--templates THT_DIR", "-r roles_data.yaml", "-e ENV_FILE", "--nodes"):
+        assert option in last
+    code, out, _ = run("--no-engine", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["plan_checked"] is False
+    assert "no deployment plan" in data["note"] and "--nodes instackenv.json" in data["note"]
+
+
+def test_a_plan_or_templates_only_gets_no_such_note(plan):
+    code, out, _ = run(*plan_args(plan), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["plan_checked"] is True and "note" not in data
+    assert "note: only" not in run("--templates-only", "--no-engine")[1]
+
+
 # -- a corpus of broken inputs: each ends in findings (1) or one clear message (2) ----------
 
 def _mutations():

@@ -172,13 +172,35 @@ def test_param_types(plan18):
     plan18.fencing["EnableFencing"] = [True]
     plan18.params["ComputeInstanceHACount"] = "two"
     plan18.params["InstanceHAKeystonePassword"] = {"secret": "hunter2"}
-    found = plan18.findings(select=["param-types"])
+    found = plan18.findings(select=["param-types", "tunables"])
     assert len(found) == 3
     assert not any("hunter2" in f.message for f in found)
     plan18.fencing["FencingConfig"] = '{"devices": [{"params": {"passwd": "hunter2"'
     found = plan18.findings(select=["param-types"])
     assert any("FencingConfig" in f.message for f in found)
     assert not any("hunter2" in f.message for f in found)
+
+
+def test_tunables_out_of_range_in_environment_files_and_role_parameters(plan18):
+    plan18.params["InstanceHAEvacuateDelay"] = -30
+    plan18.params["ComputeInstanceHAParameters"] = {"InstanceHARemoteMonitorInterval": 0,
+                                                    "InstanceHAEvacuateDelay": 5}
+    found = plan18.findings(select=["tunables"])
+    assert [(f.severity, f.file.endswith("params.yaml"), bool(f.line)) for f in found] == [
+        ("error", True, True), ("error", True, True), ("warning", True, True)]
+    assert "InstanceHAEvacuateDelay -30 is below the accepted range" in found[0].message
+    assert "from 0 to 3600" in found[0].message
+    assert "ComputeInstanceHAParameters.InstanceHARemoteMonitorInterval 0" in found[1].message
+    assert "has no effect" in found[2].message
+
+
+def test_no_budget_from_an_invalid_tunable(plan18):
+    from tripleo_instanceha.validate import api
+    plan18.params["InstanceHAEvacuateDelay"] = -30
+    plan = plan18.load()
+    findings = api.validate_plan(plan, plan18.tht_dir, plan.environment.files[1:])
+    recovery, note = api.recovery_budget(plan, findings)
+    assert recovery is None and "fix the errors above first" in note
 
 
 def test_instance_ha_switch_consistency(plan18):

@@ -23,7 +23,7 @@ from tripleo_instanceha.cluster.scenarios import (DEFAULT_MAX_SIM_REMOTES, SCENA
 from tripleo_instanceha.cluster.simulate import pacemaker_version
 from tripleo_instanceha import fileio
 from tripleo_instanceha.errors import InputError
-from tripleo_instanceha.plan import Plan
+from tripleo_instanceha.plan import Plan, tunables
 from tripleo_instanceha.example import example_files
 
 
@@ -156,6 +156,7 @@ class Rehearse(InstanceHACommand):
                                                 "instackenv.json, or --example")
                 plan = Plan.load(args.templates, args.roles_file, args.env_files, args.nodes,
                                  args.stack)
+            tunables.require_valid(plan)
             if not plan.nodes:
                 raise InputError.single("--nodes", "no node inventory: cluster node names and "
                                         "fence devices come from it",

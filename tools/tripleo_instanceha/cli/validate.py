@@ -13,11 +13,20 @@ from tripleo_instanceha.cli.base import (EXIT_CLEAN, EXIT_FINDINGS, InstanceHACo
 from tripleo_instanceha.formatters import findings as fmt
 from tripleo_instanceha.validate import api
 
+#: Said whenever validate ran without any plan argument: "0 error(s)" is then about the
+#: tool's own templates only, and reads too easily as "your plan is fine".
+NO_PLAN_NOTE = ("only the tool's own templates were checked, no deployment plan was given; "
+                "to check yours, pass the options you give 'openstack overcloud deploy': "
+                "--templates THT_DIR -r roles_data.yaml -e ENV_FILE (repeat for each) --nodes "
+                "instackenv.json")
+
 
 class ValidateResult(Result):
-    def __init__(self, outcome: api.Outcome, strict: bool = False):
+    def __init__(self, outcome: api.Outcome, strict: bool = False,
+                 plan_note: Optional[str] = None):
         self.outcome = outcome
         self.strict = strict
+        self.plan_note = plan_note
 
     @property
     def exit_code(self) -> int:  # type: ignore[override]
@@ -27,7 +36,10 @@ class ValidateResult(Result):
 
     def to_dict(self) -> dict:
         budget: Optional[Any] = self.outcome.budget.to_dict() if self.outcome.budget else None
-        extra = {"checked": self.outcome.checked, "strict": self.strict}
+        extra: dict = {"checked": self.outcome.checked,
+                       "plan_checked": "plan" in self.outcome.checked, "strict": self.strict}
+        if self.plan_note:
+            extra["note"] = self.plan_note
         if budget is not None:
             extra["recovery_budget"] = budget
         elif self.outcome.budget_note:
@@ -41,6 +53,8 @@ class ValidateResult(Result):
             text += "\n\n" + self.outcome.budget.to_text()
         elif self.outcome.budget_note:
             text += f"\n\n{self.outcome.budget_note}"
+        if self.plan_note:
+            text += f"\nnote: {self.plan_note}"
         return text
 
 
@@ -78,4 +92,6 @@ class Validate(InstanceHACommand):
             outcome.budget, outcome.budget_note = api.recovery_budget(plan, outcome.findings)
         if engine:
             outcome.checked.append("heat engine")
-        return ValidateResult(outcome, args.strict)
+        # No plan argument at all (not even --templates-only, which asks for exactly this).
+        note = NO_PLAN_NOTE if plan is None and not args.templates_only else None
+        return ValidateResult(outcome, args.strict, note)

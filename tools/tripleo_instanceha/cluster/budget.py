@@ -39,6 +39,7 @@ from tripleo_instanceha.cluster.model import (FENCE_NOVA, NOVA_EVACUATE_MONITOR,
                                               REMOTE_MONITOR_TIMEOUT, ClusterModel)
 from tripleo_instanceha.errors import InstanceHAError
 from tripleo_instanceha.paths import cache_dir
+from tripleo_instanceha.plan import tunables
 from tripleo_instanceha.yamlio import atomic_write
 
 TIMING_KEYS = ("delay", "power_wait", "power_timeout", "login_timeout")
@@ -187,7 +188,12 @@ def _fmt(value: float) -> str:
 
 
 def budget(plan, cluster: Optional[ClusterModel] = None) -> Budget:
-    """The recovery budget for the plan's Instance HA computes (the slowest and fastest)."""
+    """The recovery budget for the plan's Instance HA computes (the slowest and fastest).
+
+    A tunable outside its rule raises InputError: a budget computed from it
+    ("-30s") would be believed.
+    """
+    tunables.require_valid(plan)
     cluster = cluster or ClusterModel.from_plan(plan)
     result = Budget()
     monitor = _seconds(plan.param("InstanceHARemoteMonitorInterval"), 10)

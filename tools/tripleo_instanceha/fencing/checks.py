@@ -182,6 +182,10 @@ def _check_capabilities(node: Node, out: Collector) -> None:
 def check_devices(nodes: Iterable[Node], options: D.Options, out: Collector) -> None:
     """Drivers, addresses, credentials, ports and BMC uniqueness of the nodes that get devices."""
     identities: Dict[Tuple, Node] = {}
+    # A --levels kind we do not know is one error of the options; judging every node's
+    # levels against it would repeat that error once per node.
+    levels_known = all(level in D.LEVEL_NAMES for level in options.levels) \
+        and any(level != "kdump" for level in options.levels)
     for node in nodes:
         driver = node.driver
         if not isinstance(driver, str) or not driver:
@@ -196,6 +200,8 @@ def check_devices(nodes: Iterable[Node], options: D.Options, out: Collector) -> 
         for _, level, protocol in D.node_levels(driver, options):
             if protocol is not None:
                 protocols.append(protocol)
+            elif level not in D.LEVEL_NAMES:
+                continue
             elif D.level_protocol(level, driver, options) is None:
                 out.node(node, "pm_type", f"driver {driver} offers no {level} fencing; "
                          "this level is left out for the node",
@@ -204,7 +210,7 @@ def check_devices(nodes: Iterable[Node], options: D.Options, out: Collector) -> 
                 out.node(node, "pm_type", f"level {level} would repeat an earlier level's "
                          "device; left out (puppet-tripleo allows one device per agent and "
                          "host)", "drop the duplicate level", warn=True)
-        if not any(p != "kdump" for p in protocols):
+        if levels_known and not any(p != "kdump" for p in protocols):
             out.node(node, "pm_type", f"driver {driver} gives this node no power fencing "
                      "at any level", "add a level its BMC speaks, e.g. --levels kdump,power")
         for protocol in protocols:
@@ -333,11 +339,21 @@ def check_options(options: D.Options, source: str = "options") -> List[Problem]:
     if not options.levels:
         problems.append(Problem(source, "no fence level given", field="--levels",
                                 fix="use e.g. --levels power or --levels kdump,power"))
-    for level in options.levels:
-        if level not in D.LEVEL_NAMES:
-            problems.append(Problem(source, f"{quote(level)} is not a fence level kind",
-                                    field="--levels",
-                                    fix=f"use a comma list of {', '.join(D.LEVEL_NAMES)}"))
+    unknown = [level for level in options.levels if level not in D.LEVEL_NAMES]
+    if unknown:
+        value = ",".join(options.levels)
+        kinds = ", ".join(quote(level) for level in unknown)
+        what = "is not a fence level kind" if len(unknown) == 1 else "are not fence level kinds"
+        prefix = "" if [value] == unknown else f"{quote(value)}: "
+        problems.append(Problem(
+            source, f"{prefix}{kinds} {what}", field="--levels",
+            fix=f"give a comma list of the kinds {', '.join(D.LEVEL_NAMES)} in fencing "
+                "order, each once, e.g. --levels power or --levels kdump,power"))
+    elif options.levels and all(level == "kdump" for level in options.levels):
+        problems.append(Problem(source, f"{quote(','.join(options.levels))} gives no node "
+                                "power fencing: fence_kdump only confirms a crashed node, "
+                                "it cannot power one off", field="--levels",
+                                fix="add a power level after it, e.g. --levels kdump,power"))
     if len(set(options.levels)) != len(options.levels):
         problems.append(Problem(source, "a level kind is repeated", field="--levels",
                                 fix="name each kind once"))

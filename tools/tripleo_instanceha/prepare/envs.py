@@ -14,6 +14,7 @@ import yaml
 
 from tripleo_instanceha.errors import InputError
 from tripleo_instanceha.plan import parameters as P
+from tripleo_instanceha.plan import tunables as T
 from tripleo_instanceha.plan.roles import Role
 from tripleo_instanceha.prepare.profiles import Assignment
 from tripleo_instanceha.yamlio import dump_yaml
@@ -59,7 +60,8 @@ def _wrap(text: str, width: int = 96) -> List[str]:
 
 
 def parse_settings(settings: List[str]) -> Dict[str, Any]:
-    """`--set NAME=VALUE` options -> typed values, checked against the tunables' defaults."""
+    """`--set NAME=VALUE` options -> typed values, checked by the tunables' rules (the same
+    rules validate applies to -e files)."""
     values: Dict[str, Any] = {}
     for item in settings or []:
         name, sep, raw = item.partition("=")
@@ -72,21 +74,15 @@ def parse_settings(settings: List[str]) -> Dict[str, Any]:
             raise InputError.single("--set", f"{name} is a secret and is not taken on the "
                                     "command line", fix="set it in an environment file "
                                     "passed with -e (mode 0600)")
-        default = P.TUNABLES[name].default
         try:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError:
             value = raw
-        if isinstance(default, bool):
-            ok = isinstance(value, bool)
-        elif isinstance(default, int):
-            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        else:
-            value, ok = str(raw), True
-        if not ok:
-            kind = "true or false" if isinstance(default, bool) else "a whole number >= 0"
-            raise InputError.single("--set", f"{name}={raw!r} is not {kind}", field=name,
-                                    fix=f"e.g. --set {name}={str(default).lower()}")
+        if T.RULES[name].kind == T.TEXT:
+            value = raw  # a user name stays as typed, "0123" included
+        value, problem = T.check(name, value, "--set")
+        if problem:
+            raise InputError(problem)
         values[name] = value
     return values
 

@@ -19,6 +19,7 @@ from tripleo_instanceha.cluster import stacks
 from tripleo_instanceha.errors import InputError, InstanceHAError
 from tripleo_instanceha.inventory import load_inventory
 from tripleo_instanceha.plan import parameters as P
+from tripleo_instanceha.plan import tunables as T
 from tripleo_instanceha.plan.plan import Plan
 from tripleo_instanceha.prepare import checks, command, envs, manifest, profiles
 from tripleo_instanceha.prepare import roles as roles_mod
@@ -104,6 +105,15 @@ def _pacemaker_environment(req: Request, plan: Plan) -> Optional[str]:
         if os.path.isfile(path):
             return path
     return None
+
+
+def _check_tunables(plan: Plan, settings: Dict[str, Any]) -> None:
+    """Refuse (exit 2, naming the operator's file) a tunable value outside its rule before
+    it is copied into the parameters file: a later finding would name our copy instead."""
+    found = [p for p in T.plan_problems(plan.environment, plan.roles)
+             if p.role or p.parameter not in settings]
+    if found:
+        raise InputError(found)
 
 
 def _stage(outputs: fileio.OutputSet, files: Dict[str, str]) -> None:
@@ -193,6 +203,7 @@ def run(req: Request) -> Outcome:
         user_plan = Plan.load(req.templates, roles_file,
                               _env_chain(staging, pacemaker_env, req.env_files, (NODE_INFO,)),
                               req.nodes_file, req.stack_name)
+        _check_tunables(user_plan, req.settings)
         files[PARAMETERS] = envs.parameters_text(
             envs.chosen_tunables(req.settings, user_plan.param))
         files[FENCING], outcome.fenced_nodes = checks.fencing(user_plan, req.nodes_file)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,7 +42,25 @@ def tree_dir(version: str, cache: Optional[str] = None) -> str:
     return os.path.join(cache or cache_dir(), "tht", f"{PROJECT}-{version}")
 
 
-def _download(version: str, dest: str) -> str:
+#: A release number pip can ask the index for: 18.0.0, 17.1, 14.3.0rc1 (nothing that
+#: could name a path or a pip option).
+_VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+){0,3}((a|b|rc)[0-9]+)?$")
+
+
+def _known() -> str:
+    return ", ".join(f"{number} ({name})" for name, number in RELEASES.items())
+
+
+def _fix() -> str:
+    return (f"use a release known to work: {_known()}; or pass --templates THT_DIR; "
+            f"offline, set TRIPLEO_INSTANCEHA_CACHE to a cache holding tht/{PROJECT}-VERSION")
+
+
+def _log_path(version: str, cache: Optional[str]) -> str:
+    return os.path.join(cache or cache_dir(), "logs", f"pip-download-{PROJECT}-{version}.log")
+
+
+def _download(version: str, dest: str, cache: Optional[str] = None) -> str:
     constraint = os.path.join(dest, "constraints.txt")
     with open(constraint, "w", encoding="utf-8") as handle:
         handle.write("setuptools<60\n")
@@ -53,12 +72,20 @@ def _download(version: str, dest: str) -> str:
                           text=True, check=False)
     found = glob.glob(os.path.join(dest, f"{PROJECT}-{version}.tar.gz"))
     if proc.returncode != 0 or not found:
-        tail = "\n".join(line for line in proc.stdout.splitlines()
-                         if "is ignored" not in line)[-1500:]
-        raise THTFetchError(f"could not download {PROJECT} {version} from the package index "
-                            f"(pip exit {proc.returncode}): {tail} (fix: check network access "
-                            f"to PyPI, or set TRIPLEO_INSTANCEHA_CACHE to a cache holding "
-                            f"tht/{PROJECT}-{version})")
+        # pip's own output (kilobytes of it) goes to a log file; the message stays one line.
+        log = _log_path(version, cache)
+        try:
+            os.makedirs(os.path.dirname(log), exist_ok=True)
+            with open(log, "w", encoding="utf-8") as handle:
+                handle.write(" ".join(cmd) + "\n" + proc.stdout)
+            where = f"pip's output is in {log}"
+        except OSError:
+            where = "pip's output could not be kept"
+        why = ("no such release on the package index, or the index is unreachable"
+               if "No matching distribution" in proc.stdout else "download failed")
+        raise THTFetchError(f"--tht-release {version}: {PROJECT} {version} could not be "
+                            f"downloaded ({why}; pip exit {proc.returncode}; {where}) "
+                            f"(fix: {_fix()})")
     return found[0]
 
 
@@ -77,6 +104,10 @@ def _safe_extract(archive: str, dest: str) -> None:
 def fetch(version: str, cache: Optional[str] = None) -> str:
     """Return the path of THT `version`'s extracted sdist tree, downloading it once."""
     version = RELEASES.get(version, version)
+    if not isinstance(version, str) or not _VERSION_RE.match(version):
+        shown = repr(version)[:40]
+        raise THTFetchError(f"--tht-release {shown} is neither a release number nor one of "
+                            f"{', '.join(RELEASES)} (fix: {_fix()})")
     final = tree_dir(version, cache)
     if os.path.isfile(os.path.join(final, "overcloud.j2.yaml")):
         return final
@@ -84,7 +115,7 @@ def fetch(version: str, cache: Optional[str] = None) -> str:
     os.makedirs(parent, exist_ok=True)
     work = tempfile.mkdtemp(prefix=f".{version}-", dir=parent)
     try:
-        archive = _download(version, work)
+        archive = _download(version, work, cache)
         _safe_extract(archive, work)
         extracted = os.path.join(work, f"{PROJECT}-{version}")
         if not os.path.isfile(os.path.join(extracted, "overcloud.j2.yaml")):

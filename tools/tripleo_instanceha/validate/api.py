@@ -87,7 +87,7 @@ class Outcome:
 
 
 #: Findings after which the plan's nodes or parameters are too broken for a budget.
-_NO_BUDGET_RULES = ("param-types", "plan", "iha-enabled", "iha-role-services")
+_NO_BUDGET_RULES = ("param-types", "tunables", "plan", "iha-enabled", "iha-role-services")
 
 
 def recovery_budget(plan, findings: Sequence[Finding] = ()) -> tuple:

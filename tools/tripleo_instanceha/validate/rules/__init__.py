@@ -16,7 +16,8 @@ TEMPLATE_RULES = (
     "role_name", "env_registry",
 )
 PLAN_RULES = (
-    "param_types", "iha_enabled", "iha_role_services", "role_services_mapped", "pacemaker_role",
+    "param_types", "tunables", "iha_enabled", "iha_role_services", "role_services_mapped",
+    "pacemaker_role",
     "role_drift",
     "keystone_identity",
     "fencing_enabled", "fencing_config", "host_mac_case", "fencing_coverage", "startup_delay",

@@ -22,14 +22,12 @@ FIX = "give the value the parameter's type (boolean, number, JSON/mapping or str
 _BOOLEANS = ("true", "false", "t", "f", "yes", "no", "y", "n", "on", "off", "1", "0")
 
 TYPES = {
-    P.ENABLE: "boolean", P.ENABLE_FENCING: "boolean", "InstanceHANoSharedStorage": "boolean",
+    P.ENABLE: "boolean", P.ENABLE_FENCING: "boolean",
     "NovaEnableRbdBackend": "boolean", "NovaNfsEnabled": "boolean",
-    P.STARTUP_DELAY: "number", "InstanceHAEvacuateDelay": "number",
-    "InstanceHARemoteMonitorInterval": "number", "InstanceHARemoteReconnectInterval": "number",
-    P.FENCING_CONFIG: "json", "HostnameMap": "mapping",
-    "InstanceHAKeystoneUser": "string", "InstanceHAKeystoneProject": "string",
-    "InstanceHAKeystonePassword": "string",
+    P.STARTUP_DELAY: "number", P.FENCING_CONFIG: "json", "HostnameMap": "mapping",
 }
+# The InstanceHA* tunables are judged by the `tunables` rule (plan.tunables.RULES):
+# type and range together, the same rules `--set` applies.
 
 
 def problem(kind: str, value: Any) -> Optional[str]:
