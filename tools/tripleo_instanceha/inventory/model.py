@@ -35,7 +35,7 @@ DRIVER_PREFIXES: Dict[str, Tuple[str, ...]] = {
     "kubevirt": ("kubevirt",),
 }
 #: Normalised BMC field -> instackenv key, then the driver_info suffixes that mean it.
-_BMC_FIELDS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
+BMC_FIELDS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
     "address": ("pm_addr", ("address", "host")),
     "port": ("pm_port", ("port",)),
     "username": ("pm_user", ("username",)),
@@ -108,7 +108,7 @@ def _candidates(prefixes: Tuple[str, ...], use_pm: bool) -> Tuple[Tuple[str, Tup
     return tuple(
         (name, ((pm_key,) if use_pm else ())
          + tuple(f"{prefix}_{suffix}" for prefix in prefixes for suffix in suffixes))
-        for name, (pm_key, suffixes) in _BMC_FIELDS.items())
+        for name, (pm_key, suffixes) in BMC_FIELDS.items())
 
 
 def bmc_fields(raw: Dict[str, Any], driver: Any, prefixes: Optional[Tuple[str, ...]] = None

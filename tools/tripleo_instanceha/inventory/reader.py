@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 from tripleo_instanceha import yamlio
 from tripleo_instanceha.errors import InputError, Problem
+from tripleo_instanceha.inventory import contradictions
 from tripleo_instanceha.inventory.csv_format import parse_csv
 from tripleo_instanceha.inventory.json_format import parse_json
 from tripleo_instanceha.inventory.model import (Inventory, node_from_dict, node_label, node_line,
@@ -63,7 +64,9 @@ def inventory_from_data(data: Any, source: str, problems: Optional[List[Problem]
                                     field=f"node #{index}",
                                     fix="describe each node as key: value pairs"))
             continue
-        nodes.append(node_from_dict(index, raw))
+        node = node_from_dict(index, raw)
+        problems.extend(contradictions.find(node, source))
+        nodes.append(node)
     _attribute_to_nodes(problems, nodes)
     return Inventory(source, nodes, problems)
 
