@@ -5,7 +5,7 @@ import json
 import re
 from typing import Any, Dict, List, Tuple
 
-from tripleo_instanceha.errors import InputError, Problem
+from tripleo_instanceha.errors import InputError, Problem, shorten
 from tripleo_instanceha.inventory.lines import LineDict
 
 
@@ -28,7 +28,7 @@ def parse_json(text: str, source: str) -> Tuple[Any, List[Problem]]:
     except RecursionError:
         raise InputError.single(source, "JSON nested too deeply", fix="flatten the document") \
             from None
-    problems = [Problem(source, f"key '{key}' appears twice in one object",
+    problems = [Problem(source, f"key '{shorten(key)}' appears twice in one object",
                         fix="keep one of them: the tools will not guess which one you meant")
                 for key in duplicates]
     return _with_json_lines(text, data), problems

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-from tripleo_instanceha.errors import Problem
+from tripleo_instanceha.errors import SHOWN_MAX, Problem, shorten
 
 if TYPE_CHECKING:  # the plan package imports this module: import its model lazily
     from tripleo_instanceha.plan.nodes import Node, Port
@@ -184,11 +184,11 @@ def node_from_dict(index: int, raw: Dict[str, Any]) -> Node:
                 capabilities=parse_capabilities(caps_value), raw=raw)
 
 
-def node_label(node: Node, limit: int = 60) -> str:
+def node_label(node: Node, limit: int = SHOWN_MAX) -> str:
     """How messages name a node: its name (escaped, cut to `limit`) and its position."""
     if not node.name:
         return f"#{node.index}"
-    name = node.name if len(node.name) <= limit else node.name[:limit] + "..."
+    name = shorten(node.name, limit)
     return f"{name if name.isprintable() else repr(name)[1:-1]} (#{node.index})"
 
 

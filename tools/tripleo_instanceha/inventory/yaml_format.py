@@ -10,7 +10,7 @@ from typing import Any, List, Optional, Tuple
 import yaml
 
 from tripleo_instanceha import yamlio
-from tripleo_instanceha.errors import Problem
+from tripleo_instanceha.errors import Problem, shorten
 from tripleo_instanceha.inventory.lines import LineDict
 
 #: The shared bound (kept under this name for its callers).
@@ -87,7 +87,7 @@ def parse_yaml(text: str, source: str, loader_class: Optional[type] = None
         raise yamlio.yaml_error(exc, source, text) from None
     finally:
         loader.dispose()
-    problems = [Problem(source, f"key '{key}' appears twice in one mapping", line=line,
+    problems = [Problem(source, f"key '{shorten(key)}' appears twice in one mapping", line=line,
                         fix="keep one of them: the tools will not guess which one you meant")
                 for key, line in loader.duplicates]
     return data, problems
