@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, List
 
-from tripleo_instanceha.cli.base import EXIT_CLEAN, EXIT_FINDINGS, Result
+from tripleo_instanceha.formatters.result import EXIT_CLEAN, EXIT_FINDINGS, Result
 from tripleo_instanceha.prepare import command
 from tripleo_instanceha.prepare.pipeline import Outcome
 
