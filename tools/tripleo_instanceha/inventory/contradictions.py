@@ -11,7 +11,8 @@ setup.cfg), so ``IPMI`` would be refused there and is refused here too.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
+import functools
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Tuple
 
 from tripleo_instanceha.errors import Problem, shorten
 from tripleo_instanceha.inventory.model import (BMC_FIELDS, DRIVER_PREFIXES, node_label,
@@ -86,28 +87,40 @@ def _same(first: Any, second: Any) -> bool:
     return str(first).strip() == str(second).strip()
 
 
+@functools.lru_cache(maxsize=None)
+def _bmc_keys(prefixes: Tuple[str, ...]) -> Dict[str, Tuple[str, int]]:
+    """key -> (BMC field, precedence): the pm_* key and the driver's own keys, as the model
+    reads them (another protocol's keys, e.g. an iDRAC's redfish_*, are a separate path)."""
+    table: Dict[str, Tuple[str, int]] = {}
+    for name, (pm_key, suffixes) in BMC_FIELDS.items():
+        keys = [pm_key] + [f"{prefix}_{suffix}" for prefix in prefixes[:1] for suffix in suffixes]
+        table.update((key, (name, rank)) for rank, key in enumerate(keys))
+    return table
+
+
 def _bmc(raw: Dict[str, Any], driver: Any) -> Iterator[Tuple[str, str, str]]:
     """A BMC field given under two keys (pm_* and the driver's own, top level and driver_info)."""
     info = raw.get("driver_info")
-    info = info if isinstance(info, dict) else {}
-    prefixes = DRIVER_PREFIXES.get(driver, ()) if isinstance(driver, str) else ()
-    for name, (pm_key, suffixes) in BMC_FIELDS.items():
-        keys = [pm_key] + [f"{prefix}_{suffix}" for prefix in prefixes[:1] for suffix in suffixes]
-        given: List[Tuple[str, Any]] = []
-        for key in keys:
-            given += [(where, source[key]) for where, source in ((key, raw),
-                                                                 (f"driver_info.{key}", info))
-                      if source.get(key) is not None]
-        first: Optional[Tuple[str, Any]] = given[0] if given else None
-        for where, value in given[1:]:
-            if first is None or _same(first[1], value):
-                continue
-            both = (f" ({_quote(first[1])} and {_quote(value)})" if name in _SHOWN_FIELDS
-                    else "")
-            yield (first[0], f"{first[0]} and {where} give two different values for the BMC "
-                   f"{name.replace('_', ' ')}{both}; {first[0]} would be used",
-                   f"keep one of {first[0]} and {where}")
-            break
+    table = _bmc_keys(DRIVER_PREFIXES.get(driver, ()) if isinstance(driver, str) else ())
+    given: Dict[str, List[Tuple[int, int, str, Any]]] = {}
+    for nested, source in ((0, raw), (1, info if isinstance(info, dict) else {})):
+        for key, value in source.items():
+            hit = table.get(key)
+            if hit is not None and value is not None:
+                where = f"driver_info.{key}" if nested else key
+                given.setdefault(hit[0], []).append((hit[1], nested, where, value))
+    for name, entries in given.items():
+        if len(entries) < 2:
+            continue
+        entries.sort(key=lambda entry: entry[:2])  # the model's precedence: the first is read
+        first, value = entries[0][2], entries[0][3]
+        other = next((e for e in entries[1:] if not _same(value, e[3])), None)
+        if other is None:
+            continue
+        both = f" ({_quote(value)} and {_quote(other[3])})" if name in _SHOWN_FIELDS else ""
+        yield (first, f"{first} and {other[2]} give two different values for the BMC "
+               f"{name.replace('_', ' ')}{both}; {first} would be used",
+               f"keep one of {first} and {other[2]}")
 
 
 def _macs(raw: Dict[str, Any]) -> Iterator[Tuple[str, str, str]]:
