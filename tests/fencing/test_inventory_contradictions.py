@@ -109,3 +109,15 @@ def test_fencing_generate_refuses_the_contradiction(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "node compute-0 (#0): capabilities: capability 'profile' is given twice" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("n.csv", "Redfish,192.0.2.1,root,pw,52:54:00:aa:00:01\n", "write pm_type: redfish"),
+    ("n.yaml", "- name: a\n  pm_type: ipmi\n  capabilities: 'profile:compute,profile:control'\n",
+     "capability 'profile' is given twice"),
+])
+def test_every_format_reports_them(tmp_path, name, text, expected):
+    path = tmp_path / name
+    path.write_text(text)
+    [problem] = read_inventory(str(path)).problems
+    assert expected in str(problem) and f"{name}:1: node " in str(problem)
