@@ -79,3 +79,16 @@ def test_fencing_generate_summary_cuts_the_name(tmp_path, capsys):
     assert main(["fencing", "generate", str(path), "-o", str(tmp_path / "f.yaml")]) == 0
     out = capsys.readouterr().out
     assert "(20000 characters)" in out and max(map(len, out.splitlines())) < 400
+
+
+def test_probe_messages_and_table_cut_the_name():
+    from tripleo_instanceha.cli.probe import ProbeReport
+    from tripleo_instanceha.fencing import probe
+    target = probe.Target(HUGE, "fence_ipmilan", {"ipaddr": "192.0.2.1", "bad key": "x"})
+    with pytest.raises(InputError) as err:
+        probe.check_targets([target])
+    assert "(20000 characters)" in str(err.value) and len(str(err.value)) < 400
+    result = ProbeReport("inv.json", "inventory", [probe.Outcome(target, probe.ANSWERED[0])],
+                         1.0, 1, 10)
+    text = result.to_text()
+    assert "(20000 characters)" in text and max(map(len, text.splitlines())) < 400
