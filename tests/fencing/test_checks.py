@@ -48,10 +48,10 @@ def problems_of(nodes, options=D.Options(), selection=Selection()):
     (good(pm_addr="fd00::1::2"), "is not a valid IP address"),
     (good(pm_addr="ftp://bmc"), "is not a valid IP address"),
     (good(pm_addr=10), "a number is not a valid IP address"),
-    (good(pm_port=0), "pm_port: '0' is not a port number between 1 and 65535"),
-    (good(pm_port=65536), "between 1 and 65535"),
-    (good(pm_port="abc"), "'abc' is not a port number"),
-    (good(pm_port=True), "a boolean is not a port number"),
+    (good(pm_port=0), "pm_port: '0' is not an integer 1-65535"),
+    (good(pm_port=65536), "'65536' is not an integer 1-65535"),
+    (good(pm_port="abc"), "'abc' is not an integer 1-65535"),
+    (good(pm_port=True), "a boolean is not an integer 1-65535"),
     (good(ports=[{"address": "52:54:00:00:00"}]), "ports[0].address: '52:54:00:00:00' is not a"),
     (good(ports=[{"address": "ff:ff:ff:ff:ff:ff"}]), "zero, broadcast or multicast"),
     (good(ports=[{"address": 5}]), "ports[0].address: must be a MAC address, not a number"),
@@ -76,7 +76,8 @@ def problems_of(nodes, options=D.Options(), selection=Selection()):
     (good(driver_info={"ipmi_cipher_suite": 99}), "ipmi_cipher_suite: is not an IPMI cipher"),
     (good(ipmi_protocol_version="3.0"), "ipmi_protocol_version: must be 1.5 or 2.0"),
     (good(capabilities={"profile": ["a"]}), "capabilities.profile: must be a single value"),
-    (good(name="n" * 500, pm_type="bogus"), "node " + "n" * 60 + "... (#0): pm_type"),
+    (good(name="n" * 500, pm_type="bogus"),
+     "node " + "n" * 60 + "... (500 characters) (#0): pm_type"),
 ])
 def test_each_bad_field_is_named(node, expected):
     assert expected in problems_of([node])

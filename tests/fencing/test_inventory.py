@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tripleo_instanceha.errors import InputError
-from tripleo_instanceha import inventory as inventory_mod
+from tripleo_instanceha.inventory import yaml_format
 from tripleo_instanceha.inventory import (load_inventory, normalise_driver, normalise_mac,
                                           read_inventory)
 
@@ -189,10 +189,10 @@ BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
 
 
-@pytest.mark.parametrize("loader", inventory_mod._LOADERS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("loader", yaml_format.LOADERS, ids=lambda c: c.__name__)
 def test_both_yaml_loaders_apply_the_same_rules(loader):
     """libyaml-backed when PyYAML has it, pure Python otherwise: same answers."""
-    data, problems = inventory_mod._parse_yaml(
+    data, problems = yaml_format.parse_yaml(
         "d: &d {pm_type: ipmi}\nnodes:\n  - <<: *d\n    name: a\n    pm_password: 0123\n"
         "    mac: [52:54:00:12:34:56]\n    name: b\n", "x.yaml", loader)
     node = data["nodes"][0]
@@ -202,7 +202,7 @@ def test_both_yaml_loaders_apply_the_same_rules(loader):
     for text, expected in ((BOMB, "aliases expand"), ("[" * 3000 + "]" * 3000, "too deeply"),
                            ("a: [1\n", "broken YAML")):
         with pytest.raises(InputError, match=expected):
-            inventory_mod._parse_yaml(text, "x.yaml", loader)
+            yaml_format.parse_yaml(text, "x.yaml", loader)
 
 
 def test_json_nodes_know_their_line(tmp_path):

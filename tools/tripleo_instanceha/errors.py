@@ -10,6 +10,22 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 
+#: How much of a value a message shows: enough to recognise it, never a screenful.
+SHOWN_MAX = 60
+
+
+def shorten(value: object, limit: int = SHOWN_MAX) -> str:
+    """A value as messages show it: cut to `limit` characters, saying how long it really is.
+
+    Why: an inventory value may be any size (a 20,000-character node name was
+    seen), and a message that echoes it whole buries the message itself.
+    """
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
+
 class InstanceHAError(Exception):
     """Base of every error the tools report to the user (exit code 2)."""
 

@@ -15,22 +15,9 @@ from cliff import command
 
 from tripleo_instanceha import fileio, interrupts
 from tripleo_instanceha.errors import InputError, InstanceHAError
-
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_ERROR = 2
-
-
-class Result:
-    """A command's outcome: rendered as text or JSON, with its exit code."""
-
-    exit_code = EXIT_CLEAN
-
-    def to_dict(self) -> dict:
-        raise NotImplementedError
-
-    def to_text(self) -> str:
-        raise NotImplementedError
+# Defined below the command-line layer (reports use them too); re-exported for the commands.
+from tripleo_instanceha.formatters.result import EXIT_CLEAN, EXIT_ERROR  # noqa: F401
+from tripleo_instanceha.formatters.result import EXIT_FINDINGS, Result  # noqa: F401
 
 
 def add_plan_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:

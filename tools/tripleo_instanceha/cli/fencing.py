@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any, List, Optional
 
 from tripleo_instanceha.cli.base import EXIT_CLEAN, InstanceHACommand, Result
-from tripleo_instanceha.errors import InputError, Problem
+from tripleo_instanceha.errors import InputError, Problem, shorten
 from tripleo_instanceha.fileio import write_target
 from tripleo_instanceha.fencing import drivers as D
 from tripleo_instanceha.fencing.checks import printable
@@ -100,15 +100,16 @@ class GenerateReport(Result):
                              "(--format json lists them)")
             return "\n".join(lines)
         for entry in self.generated.entries:
-            who = entry.node.name or f"#{entry.node.index}"
-            if entry.hostname and entry.hostname != who:
+            who = shorten(entry.node.name) if entry.node.name else f"#{entry.node.index}"
+            if entry.hostname and entry.hostname != entry.node.name:
                 who += f" -> {entry.hostname}"
             for device in entry.devices:
                 target = device.params.get("ipaddr") or device.params.get("port") or ""
                 lines.append(f"  {who}: level {device.level} {device.agent} {target} "
                              f"(host_mac {device.host_mac or 'none'})".replace("  (", " ("))
         for node, why in self.generated.skipped:
-            lines.append(f"  skipped {node.name or '#' + str(node.index)}: {why}")
+            lines.append(f"  skipped {shorten(node.name) if node.name else '#' + str(node.index)}"
+                         f": {why}")
         return "\n".join(printable(line) for line in lines)
 
 

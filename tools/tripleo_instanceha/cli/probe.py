@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any, List
 
 from tripleo_instanceha.cli.base import EXIT_CLEAN, EXIT_FINDINGS, InstanceHACommand, Result
-from tripleo_instanceha.errors import InputError, Problem
+from tripleo_instanceha.errors import InputError, Problem, shorten
 from tripleo_instanceha.fencing import drivers as D
 from tripleo_instanceha.fencing import probe as PR
 from tripleo_instanceha.fencing.checks import printable
@@ -63,9 +63,9 @@ class ProbeReport(Result):
 
     def to_text(self) -> str:
         lines = []
-        width = max([len(printable(o.target.node)) for o in self.outcomes] + [4])
+        width = max([len(printable(shorten(o.target.node))) for o in self.outcomes] + [4])
         for o in self.outcomes:
-            node = printable(o.target.node).ljust(width)
+            node = printable(shorten(o.target.node)).ljust(width)
             where = o.target.address or "-"
             line = f"{node}  {o.target.agent:<14} {where:<22} {o.kind:<18} {o.advice()}"
             lines.append(line.rstrip())

@@ -10,21 +10,19 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from tripleo_instanceha.errors import Problem
+from tripleo_instanceha.errors import Problem, shorten
 from tripleo_instanceha.fencing import drivers as D
 from tripleo_instanceha.inventory import node_label, node_line, normalise_mac, type_name
 from tripleo_instanceha.plan.nodes import Node
 
 SUPPORTED = ", ".join(sorted(D.DRIVER_PROTOCOLS))
-_QUOTE_MAX = 60
 _BREAKS = re.compile("[\n\r\0]")
 _SHELL_SPECIAL = re.compile(r'["$`\\]')
 
 
 def quote(value: Any) -> str:
     """A value safe to show (never used for passwords), cut to a readable length."""
-    text = str(value)
-    return repr(text if len(text) <= _QUOTE_MAX else text[:_QUOTE_MAX] + "...")
+    return repr(shorten(value))
 
 
 def printable(text: str) -> str:
@@ -248,9 +246,9 @@ def _check_bmc(node: Node, protocol: str, bmc: Dict[str, Any], out: Collector,
         port = D.parse_port(bmc["port"])
         if port is None:
             value = bmc["port"]
-            shown = quote(value) if isinstance(value, (str, int)) and not isinstance(
+            shown = quote(value) if isinstance(value, (str, int, float)) and not isinstance(
                 value, bool) else type_name(value)
-            out.node(node, "pm_port", f"{shown} is not a port number between 1 and 65535",
+            out.node(node, "pm_port", f"{shown} is not an integer 1-65535",
                      "use the BMC's port, e.g. 623 for IPMI or 443 for Redfish")
     for field, key in (("username", "pm_user"), ("password", "pm_password"),
                        ("vm_name", "pm_vm_name"), ("system_id", "pm_system_id"),

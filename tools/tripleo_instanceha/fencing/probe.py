@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from tripleo_instanceha import yamlio
-from tripleo_instanceha.errors import InputError, Problem
+from tripleo_instanceha.errors import InputError, Problem, shorten
 from tripleo_instanceha.fencing import agents as A
 from tripleo_instanceha.fencing import drivers as D
 from tripleo_instanceha.fencing.checks import printable
@@ -239,14 +239,15 @@ def check_targets(targets: Sequence[Target]) -> None:
     smuggle in another option)."""
     problems = []
     for target in targets:
+        node = shorten(target.node)
         for key, value in target.params.items():
             text = _value(value)
             if not re.fullmatch(r"[A-Za-z0-9_-]+", str(key)):
-                problems.append(Problem(target.node, f"parameter name '{printable(str(key))[:40]}'"
-                                        " is not an agent option", field=f"params.{key}",
+                problems.append(Problem(node, f"parameter name '{printable(str(key))[:40]}'"
+                                        " is not an agent option", field=f"params.{shorten(key)}",
                                         fix="use the agent's option names"))
             elif "\n" in text or "\r" in text:
-                problems.append(Problem(target.node, "holds a line break; the agent reads one "
+                problems.append(Problem(node, "holds a line break; the agent reads one "
                                         "option per line from stdin",
                                         field=f"{target.agent} {key}",
                                         fix="remove the line break from the value"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from tripleo_instanceha.errors import shorten
+
 
 @dataclass(frozen=True)
 class Port:
@@ -32,8 +34,8 @@ class Node:
 
     @property
     def label(self) -> str:
-        """How messages name this node: its name, else its position."""
-        return self.name or f"node #{self.index}"
+        """How messages name this node: its name (cut when huge), else its position."""
+        return shorten(self.name) if self.name else f"node #{self.index}"
 
     @property
     def profile(self) -> Optional[str]:

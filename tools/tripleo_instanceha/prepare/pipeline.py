@@ -61,6 +61,8 @@ class Outcome:
     role_counts: Dict[str, int] = field(default_factory=dict)
     changes: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
+    #: Every inventory node the plan places: its own name, host name and role.
+    placed: List[Dict[str, Any]] = field(default_factory=list)
     fenced_nodes: List[str] = field(default_factory=list)
     findings: List[Any] = field(default_factory=list)
     rehearsal: Optional[checks.Rehearsal] = None
@@ -75,6 +77,17 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return not self.stopped
+
+
+def placed_nodes(plan: Plan) -> List[Dict[str, Any]]:
+    """Each placed inventory node with its host name and role, in inventory order.
+
+    Why: the report otherwise speaks only of host names, which the operator
+    has never written; their own node names are how they find a node again.
+    """
+    placed = [{"node": slot.node.name, "index": slot.node.index, "host": slot.hostname,
+               "role": slot.role.name} for slot in plan.placements if slot.node is not None]
+    return sorted(placed, key=lambda item: item["index"])
 
 
 def _check_inputs(req: Request) -> None:
@@ -214,6 +227,7 @@ def run(req: Request) -> Outcome:
             raise manifest.refuse(req.output_dir, found)
         env_chain = _env_chain(staging, pacemaker_env, req.env_files)
         plan = Plan.load(req.templates, roles_file, env_chain, req.nodes_file, req.stack_name)
+        outcome.placed = placed_nodes(plan)
         if not _checks_pass(req, plan, env_chain, staging, output_dir, outcome):
             return outcome
         _commit(outputs, files, outcome)

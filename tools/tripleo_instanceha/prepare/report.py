@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, List
 
-from tripleo_instanceha.cli.base import EXIT_CLEAN, EXIT_FINDINGS, Result
+from tripleo_instanceha.errors import shorten
+from tripleo_instanceha.fencing.checks import printable
+from tripleo_instanceha.formatters.result import EXIT_CLEAN, EXIT_FINDINGS, Result
 from tripleo_instanceha.prepare import command
 from tripleo_instanceha.prepare.pipeline import Outcome
 
@@ -17,6 +19,12 @@ def _as_dict(item: Any) -> Any:
     if hasattr(item, "to_dict"):
         return item.to_dict()
     return str(item)
+
+
+def _node_name(placed: Dict[str, Any]) -> str:
+    """The operator's own name for the node (cut when huge), else its place in the file."""
+    name = placed["node"]
+    return printable(shorten(name)) if name else f"#{placed['index']} (no name)"
 
 
 def _line(item: Any) -> str:
@@ -51,6 +59,7 @@ class PrepareResult(Result):
             "release": self.release or None,
             "roles": o.role_counts,
             "roles_changes": o.changes,
+            "nodes": o.placed,
             "fenced_nodes": o.fenced_nodes,
             "notes": o.notes,
             "written": o.written,
@@ -76,6 +85,9 @@ class PrepareResult(Result):
                                          for name, count in o.role_counts.items()))
         out.extend(f"  {change}" for change in o.changes)
         out.extend(f"  note: {note}" for note in o.notes)
+        if o.placed:
+            out.append("Nodes (inventory name -> host name, role):")
+            out.extend(f"  {_node_name(p)} -> {p['host']} ({p['role']})" for p in o.placed)
         shown = ", ".join(o.fenced_nodes[:3]) + (", ..." if len(o.fenced_nodes) > 3 else "")
         out.append(f"Fencing: {len(o.fenced_nodes)} cluster node(s) ({shown})")
         errors = [f for f in o.findings if getattr(f, "is_error", False)]
