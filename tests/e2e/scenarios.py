@@ -44,9 +44,11 @@ BOOT_SECONDS = 30
 PAUSE_MARGIN = 2
 #: THT's ComputeInstanceHA role runs updates with update_serial: 25.
 WRITERS = 25
-#: (output, step) where the update tasks enter and leave the connection's maintenance
+#: (output, step) where the update tasks enter and leave the connection's maintenance:
+#: left at update step 4, right after the step 3 package update and before the
+#: host deploy steps, whose CIB calls need the connection up (R1-5)
 ENTER_MAINTENANCE = ("update_tasks", 1)
-LEAVE_MAINTENANCE = ("post_update_tasks", 3)
+LEAVE_MAINTENANCE = ("update_tasks", 4)
 
 
 def slow_monitor_pause(interval: float, timeout: float) -> float:
