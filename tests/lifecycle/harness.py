@@ -155,33 +155,37 @@ class Runner:
 
     def rolling(self, outputs: Mapping[str, Any], kind: str, extra=None, name=None,
                 record: str = "restart.log", tags: Optional[str] = None,
-                reboot_step: Optional[int] = None):
+                restart_step: int = 3):
         """``kind`` update or upgrade: per compute, serially, as THT's playbooks do.
 
-        Between the steps and the post steps the "restart" play records the
-        connection's maintenance meta attribute at the moment pacemaker_remote
-        and nova-compute would restart. ``tags`` selects tasks as
-        ``--tags`` does (THT tags its step includes ``always``);
-        ``reboot_step`` records at that upgrade step instead, where the
-        operating system upgrade pass reboots (tripleo-packages' Leapp
-        reboot, tagged system_upgrade_run, at step 4).
+        The connection's maintenance meta attribute is recorded at two points:
+        ``restart``, at update (upgrade) step ``restart_step``, where
+        tripleo-packages updates every package and pacemaker-remote's %pre and
+        %post stop and start pacemaker_remoted (step 3 in every release; the
+        operating system upgrade pass, ``tags`` system_upgrade, reboots at step
+        4 instead); and ``deploy``, where the host deploy steps run between the
+        steps and the post steps, and puppet on the compute makes its CIB calls
+        (node attribute, stonith level) through the remote connection.
+        ``tags`` selects tasks as ``--tags`` does (THT tags its step includes
+        ``always``).
         """
         name = name or kind
         log = os.path.join(self.workdir, record)
-        restart = [{
-            "name": "Record the connection's maintenance when pacemaker_remote restarts",
-            "ansible.builtin.shell":
-                "printf '%s %s\\n' {{ inventory_hostname }} "
-                "\"$(crm_resource --resource {{ inventory_hostname }} --meta "
-                "--get-parameter maintenance 2>/dev/null)\" >> " + log,
-            "environment": {"CIB_file": self.cib},
-            "changed_when": False,
-            "tags": ["always"],
-        }]
+
+        def recorder(point: str, **more: Any) -> Dict[str, Any]:
+            return dict({
+                "name": f"Record the connection's maintenance at the {point} point",
+                "ansible.builtin.shell":
+                    "printf '%s %s %s\\n' {{ inventory_hostname }} " + point + " "
+                    "\"$(crm_resource --resource {{ inventory_hostname }} --meta "
+                    "--get-parameter maintenance 2>/dev/null)\" >> " + log,
+                "environment": {"CIB_file": self.cib},
+                "changed_when": False,
+                "tags": ["always"],
+            }, **more)
+
         step_tasks = list(outputs.get(f"{kind}_tasks") or [])
-        if reboot_step is not None:
-            step_tasks.append(dict(restart[0], when=f"step|int == {reboot_step}"))
-            restart = []
+        step_tasks.append(recorder("restart", when=f"step|int == {restart_step}"))
         steps = self.write_tasks(f"{name}-steps", step_tasks)
         post = self.write_tasks(f"{name}-post", outputs.get(f"post_{kind}_tasks"))
         play = {"hosts": "compute_instanceha", "name": f"Run {kind}", "serial": 1,
@@ -189,21 +193,28 @@ class Runner:
                 "tasks": [
                     {"ansible.builtin.include_tasks": steps, "tags": ["always"],
                      "with_sequence": "start=0 end=5", "loop_control": {"loop_var": "step"}},
-                    *restart,
+                    recorder("deploy"),
                     {"ansible.builtin.include_tasks": post, "tags": ["always"],
                      "with_sequence": "start=0 end=3", "loop_control": {"loop_var": "step"}},
                 ]}
         return self.run([play], extra, name, tags=tags)
 
 
-def restart_log(workdir: str, record: str = "restart.log") -> Dict[str, str]:
-    """Host -> the connection's maintenance value at its restart ('' = not set)."""
+def restart_log(workdir: str, record: str = "restart.log",
+                point: str = "restart") -> Dict[str, str]:
+    """Host -> the connection's maintenance value at ``point`` ('' = not set).
+
+    ``point`` is ``restart`` (the package step's pacemaker_remote restart) or
+    ``deploy`` (the host deploy steps, puppet's CIB calls); see Runner.rolling.
+    """
     result: Dict[str, str] = {}
     path = os.path.join(workdir, record)
     if os.path.exists(path):
         for line in open(path, encoding="utf-8"):
-            host, _, value = line.rstrip("\n").partition(" ")
-            result[host] = value.strip()
+            host, _, rest = line.rstrip("\n").partition(" ")
+            at, _, value = rest.partition(" ")
+            if at == point:
+                result[host] = value.strip()
     return result
 
 

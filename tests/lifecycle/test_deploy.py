@@ -220,9 +220,13 @@ def test_without_a_pacemaker_cluster(tmp_path, cib, example, lifecycle_outputs):
     assert _configuration(cib) == before
 
 
-def test_disabled_host_prep_returns_nova_compute_to_a_plain_start(tmp_path, cib, example,
-                                                                  lifecycle_outputs):
-    """The file that makes check-run-nova-compute wait for evacuations goes away."""
+def test_disabled_host_prep_removes_the_wrappers_marker_file(tmp_path, cib, example,
+                                                             lifecycle_outputs):
+    """Cleanup: the marker file of THT's check-run-nova-compute wrapper goes away.
+
+    nova-compute starts plainly because THT runs /usr/bin/nova-compute instead
+    of the wrapper when EnableInstanceHA is false, not because of this file.
+    """
     plan, fencing = example
     enable_file = tmp_path / "instanceha" / "enabled"
     enable_file.parent.mkdir()

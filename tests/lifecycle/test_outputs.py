@@ -16,10 +16,11 @@ from tests.conftest import ROOT
 from tests.lifecycle import harness
 from tests.lifecycle.conftest import VERSIONS
 
+# No post update/upgrade tasks: maintenance is left at update/upgrade step 4,
+# before the host deploy steps (R1-5), so nothing is left for the post steps.
 SECTIONS = ("external_deploy_tasks", "external_post_deploy_tasks", "host_prep_tasks",
-            "update_tasks", "post_update_tasks", "upgrade_tasks", "post_upgrade_tasks")
-ENABLED_ONLY = ("external_post_deploy_tasks", "update_tasks", "post_update_tasks",
-                "post_upgrade_tasks")
+            "update_tasks", "upgrade_tasks")
+ENABLED_ONLY = ("external_post_deploy_tasks", "update_tasks")
 
 
 def _params(fencing, enabled):
@@ -79,7 +80,7 @@ def test_upgrade_tasks_follow_tht_step_rule(lifecycle_outputs, example):
     """THT's yaml-validate wants ``step|int == N`` first in every upgrade task's when."""
     _plan, fencing = example
     outputs = lifecycle_outputs(VERSIONS[-1], **_params(fencing, True))
-    for section in ("upgrade_tasks", "post_upgrade_tasks", "update_tasks", "post_update_tasks"):
+    for section in ("upgrade_tasks", "update_tasks"):
         for task in outputs[section]:
             when = task["when"]
             first = when[0] if isinstance(when, list) else when

@@ -1,9 +1,12 @@
 """Minor update and major upgrade of Instance HA computes: maintenance around the restart.
 
-THT runs, per compute and one at a time, the update (upgrade) steps 0-5, the
-deploy steps that restart pacemaker_remote and nova-compute, then the post
-update (upgrade) steps 0-3. The harness records the connection's maintenance
-at the restart point.
+THT runs, per compute and one at a time, the update (upgrade) steps 0-5
+(tripleo-packages updates every package at step 3, and pacemaker-remote's
+%pre/%post restart pacemaker_remoted), the host deploy steps (puppet, whose CIB
+calls from the compute fail with rc 102 while its connection is held in
+maintenance: pacemaker does not reconnect a connection in maintenance), then
+the post update (upgrade) steps 0-3. The harness records the connection's
+maintenance at the package restart and at the host deploy steps.
 """
 import socket
 
@@ -41,6 +44,13 @@ def _run(tmp_path, cib, plan, outputs, kind, port, name=None):
                           name=name, record=f"{name or kind}.restart.log")
 
 
+def _failing_package_step(outputs, kind):
+    """The outputs with a package update that fails at step 3 (the run stops there)."""
+    failing = {"name": "Update all packages (fails)", "when": "step|int == 3",
+               "fail": {"msg": "package update failed"}}
+    return dict(outputs, **{f"{kind}_tasks": list(outputs[f"{kind}_tasks"]) + [failing]})
+
+
 def _outputs(lifecycle_outputs, version, fencing):
     return lifecycle_outputs(version, EnableInstanceHA=True,
                              EnableFencing=fencing["EnableFencing"],
@@ -54,9 +64,14 @@ def test_update_holds_maintenance_across_the_restart(tmp_path, cib, example, lif
     run = _run(tmp_path, cib, plan, _outputs(lifecycle_outputs, UPDATE_RELEASE, fencing),
                "update", remote_port)
     assert run.returncode == 0, run.stdout[-3000:]
-    # every compute was in maintenance when it restarted, one after the other
+    # every compute was in maintenance when the package step restarted
+    # pacemaker_remote, one after the other
     assert harness.restart_log(str(tmp_path), "update.restart.log") == {
         c: "true" for c in computes}
+    # and out of it again before the host deploy steps, where puppet's CIB
+    # calls from the compute need its connection up (R1-5)
+    assert harness.restart_log(str(tmp_path), "update.restart.log", "deploy") == {
+        c: "" for c in computes}, run.stdout[-3000:]
     for node in computes:
         assert _maintenance(cib, node) is None, node
         assert _marker(cib, node) is None, node
@@ -70,10 +85,11 @@ def test_upgrade_respects_an_operators_maintenance_and_resumes(tmp_path, cib, ex
     harness.pcs(cib, "resource", "meta", theirs, "maintenance=true")
     outputs = _outputs(lifecycle_outputs, UPGRADE_RELEASE, fencing)
 
-    # the upgrade stops after its steps (e.g. a failed package): maintenance is held
-    interrupted = dict(outputs, post_upgrade_tasks=[])
+    # the upgrade stops at its package step (a failed package): maintenance is held
+    interrupted = _failing_package_step(outputs, "upgrade")
     first = _run(tmp_path, cib, plan, interrupted, "upgrade", remote_port, name="interrupted")
-    assert first.returncode == 0, first.stdout[-3000:]
+    assert first.returncode != 0
+    assert "package update failed" in first.stdout
     assert _maintenance(cib, mine) and _marker(cib, mine)
     assert _marker(cib, theirs) is None
 
@@ -81,6 +97,9 @@ def test_upgrade_respects_an_operators_maintenance_and_resumes(tmp_path, cib, ex
     assert again.returncode == 0, again.stdout[-3000:]
     assert harness.restart_log(str(tmp_path), "rerun.restart.log") == {
         mine: "true", theirs: "true"}
+    # ours is lifted before the host deploy steps; the operator's is theirs to lift
+    assert harness.restart_log(str(tmp_path), "rerun.restart.log", "deploy") == {
+        mine: "", theirs: "true"}, again.stdout[-3000:]
     assert _maintenance(cib, mine) is None and _marker(cib, mine) is None
     assert 'value="true"' in _maintenance(cib, theirs)
     assert _marker(cib, theirs) is None
@@ -106,8 +125,9 @@ def test_absent_attribute_enters_maintenance_and_a_missing_resource_is_left_alon
     """Existence and value are read separately (pacemaker 2.0.5 exits 105 for an absent attribute).
 
     The first compute has no maintenance attribute at all: the update marks it
-    and enters maintenance. The second has no connection resource in this
-    cluster (an unmanaged compute): nothing is set on it and nothing fails.
+    and enters maintenance for its package step, then leaves it. The second
+    has no connection resource in this cluster (an unmanaged compute):
+    nothing is set on it and nothing fails.
     """
     plan, fencing = example
     present, missing = (p.name for p in plan.iha_computes)
@@ -115,11 +135,11 @@ def test_absent_attribute_enters_maintenance_and_a_missing_resource_is_left_alon
     harness.pcs(cib, "resource", "delete", missing)
     assert harness.cib_query(cib, f"//primitive[@id='{missing}']") is None
     outputs = _outputs(lifecycle_outputs, UPDATE_RELEASE, fencing)
-    interrupted = dict(outputs, post_update_tasks=[])
-    run = _run(tmp_path, cib, plan, interrupted, "update", remote_port, name="absent")
+    run = _run(tmp_path, cib, plan, outputs, "update", remote_port, name="absent")
     assert run.returncode == 0, run.stdout[-3000:]
-    assert 'value="true"' in (_maintenance(cib, present) or ""), run.stdout[-3000:]
-    assert _marker(cib, present)
+    assert harness.restart_log(str(tmp_path), "absent.restart.log") == {
+        present: "true", missing: ""}, run.stdout[-3000:]
+    assert _maintenance(cib, present) is None and _marker(cib, present) is None
     assert _marker(cib, missing) is None
     assert harness.cib_query(cib, f"//primitive[@id='{missing}']") is None
 
@@ -129,8 +149,8 @@ def test_system_upgrade_pass_holds_maintenance_across_the_leapp_reboot(
     """``upgrade run --tags system_upgrade``: untagged tasks do not run, ours must be tagged.
 
     tripleo-packages reboots the compute into the new OS at upgrade step 4
-    (tags system_upgrade, system_upgrade_run); post_upgrade_tasks are untagged
-    upstream and do not run in this pass.
+    (tags system_upgrade, system_upgrade_run); the untagged maintenance of the
+    package pass (entered at step 1, left at step 4) does not run in this pass.
     """
     plan, fencing = example
     computes = [p.name for p in plan.iha_computes]
@@ -138,10 +158,12 @@ def test_system_upgrade_pass_holds_maintenance_across_the_leapp_reboot(
     run = runner.rolling(_outputs(lifecycle_outputs, UPGRADE_RELEASE, fencing), "upgrade",
                          extra={"tripleo_instanceha_remote_port": remote_port},
                          name="leapp", record="leapp.restart.log", tags="system_upgrade",
-                         reboot_step=4)
+                         restart_step=4)
     assert run.returncode == 0, run.stdout[-3000:]
     assert harness.restart_log(str(tmp_path), "leapp.restart.log") == {
         c: "true" for c in computes}, run.stdout[-3000:]
+    assert harness.restart_log(str(tmp_path), "leapp.restart.log", "deploy") == {
+        c: "" for c in computes}, run.stdout[-3000:]
     for node in computes:
         assert _maintenance(cib, node) is None, node
         assert _marker(cib, node) is None, node

@@ -104,3 +104,58 @@ def test_we_run_every_task_upstream_runs_at_the_paths_we_replace(version, lifecy
             compared += 1
     # Train is where upstream had tasks (the LP#1905033 fix); later releases dropped them
     assert compared == (1 if version == "11.6.0" else 0)
+
+
+#: Where each release's tripleo-packages service lives (the registry's TripleoPackages)
+PACKAGES = {"8.4.1": "puppet/services/tripleo-packages.yaml"}
+PACKAGES_DEFAULT = "deployment/tripleo-packages/tripleo-packages-baremetal-puppet.yaml"
+
+
+def _step_of(task):
+    when = task.get("when") or []
+    for cond in when if isinstance(when, list) else [when]:
+        match = re.fullmatch(r"""\s*step(?:\|int\s*==\s*(\d+)|\s*==\s*["'](\d+)["'])\s*""",
+                             str(cond))
+        if match:
+            return int(match.group(1) or match.group(2))
+    return None
+
+
+def _updates_every_package(task):
+    """yum/dnf/package on '*', or (18.0.0) the tripleo_packages role's update.yml."""
+    for module in ("yum", "dnf", "package"):
+        args = task.get(module)
+        if isinstance(args, str) and re.search(r"(^|\s)name=\*(\s|$)", args):
+            return True
+        if isinstance(args, dict) and args.get("name") == "*":
+            return True
+    role = task.get("include_role") or {}
+    return role.get("name") == "tripleo_packages" and role.get("tasks_from") == "update.yml"
+
+
+def _maintenance_steps(tasks, verb):
+    return sorted(_step_of(t) for t in tasks if t.get("name", "").startswith(verb)
+                  and "never" not in (t.get("tags") or []))
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_maintenance_brackets_the_package_step_of_every_release(version, lifecycle_outputs,
+                                                                example):
+    """Entered before tripleo-packages updates pacemaker-remote, left right after it (R1-5).
+
+    Leaving it later would hold it through the host deploy steps, whose CIB
+    calls from the compute fail while pacemaker does not reconnect it.
+    """
+    _plan, fencing = example
+    ours = lifecycle_outputs(version, EnableInstanceHA=True,
+                             EnableFencing=fencing["EnableFencing"],
+                             FencingConfig=fencing["FencingConfig"])
+    path = os.path.join(tht.fetch(version), PACKAGES.get(version, PACKAGES_DEFAULT))
+    with open(path, encoding="utf-8") as handle:
+        role_data = yaml.safe_load(handle)["outputs"]["role_data"]["value"]
+    for section in ("update_tasks", "upgrade_tasks"):
+        steps = {_step_of(t) for t in role_data[section] if _updates_every_package(t)
+                 and "never" not in (t.get("tags") or [])}
+        assert steps == {3}, (version, path, section, steps)
+        assert _maintenance_steps(ours[section], "Put ") == [1], (version, section)
+        assert _maintenance_steps(ours[section], "Take ") == [4], (version, section)

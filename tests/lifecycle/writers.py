@@ -48,7 +48,8 @@ def _tasks(node, step: Optional[int] = None) -> Iterator[Tuple[Optional[int], di
             yield here, node
 
 
-#: the outputs of a minor update, in the order the update play runs them
+#: the outputs of a minor update, in the order the update play runs them (the
+#: template may define only some: since R1-5 it leaves maintenance in update_tasks)
 UPDATE = ("update_tasks", "post_update_tasks")
 
 
@@ -63,7 +64,7 @@ def phases(outputs: Tuple[str, ...] = UPDATE) -> List[Tuple[Tuple[str, int], Lis
     with open(os.path.join(template_tree(), LIFECYCLE), encoding="utf-8") as handle:
         template = yaml.safe_load(handle)
     found: List[Tuple[Tuple[str, int], List[dict]]] = []
-    for output in outputs:
+    for output in (o for o in outputs if o in template["outputs"]):
         value = template["outputs"][output]["value"]
         enabled = value["if"][1] if isinstance(value, dict) and "if" in value else value
         by_step: dict = {}

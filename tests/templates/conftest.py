@@ -65,16 +65,28 @@ def resolve_role_data(path: str, parameter_defaults: dict) -> dict:
     return heat_engine.resolve_outputs(path, parameter_defaults)["role_data"]
 
 
-def node_hiera(role_data_by_role: dict, role: str) -> dict:
+def node_hiera(role_data_by_role: dict, role: str, runs: dict = None) -> dict:
     """The hiera a node of `role` gets from these services, by THT's rule.
 
     global_config_settings of every service of every role reach every node;
-    config_settings only the nodes of the service's own role.
+    config_settings only the nodes of the service's own role;
+    service_config_settings, keyed by service name and merged over every role,
+    the nodes of each role running a service of that name (overcloud.j2.yaml
+    <Role>ServiceConfigSettings). `runs` names, per role, the services it runs
+    besides those given in `role_data_by_role` (e.g. the controllers'
+    pacemaker).
     """
     hiera = {}
+    by_service: dict = {}
     for services in role_data_by_role.values():
         for data in services:
             hiera.update(data.get("global_config_settings") or {})
+            for name, settings in (data.get("service_config_settings") or {}).items():
+                by_service.setdefault(name, {}).update(settings or {})
     for data in role_data_by_role.get(role, []):
         hiera.update(data.get("config_settings") or {})
+    names = {d["service_name"] for d in role_data_by_role.get(role, [])}
+    names |= set((runs or {}).get(role, ()))
+    for name in sorted(names & set(by_service)):
+        hiera.update(by_service[name])
     return hiera

@@ -159,3 +159,64 @@ def test_overlaid_service_gives_the_same_hiera_in_every_release(rendered, versio
         assert "compute_instanceha" in on["step_config"]
         off = resolve_role_data(os.path.join(tree, rel), dict(values, **{P.ENABLE: False}))
         assert off["global_config_settings"] == {} and off["step_config"] == ""
+
+
+PASSWORD = "tripleo::profile::base::pacemaker::instance_ha::keystone_password"
+
+
+def _service_names(tree, role):
+    """The service_name of each service a role runs, as the docker-ha environment maps them."""
+    registry = dict(load(os.path.join(tree, "overcloud-resource-registry-puppet.yaml"))
+                    ["resource_registry"])
+    ha = os.path.join(tree, "environments", "docker-ha.yaml")
+    for name, target in load(ha)["resource_registry"].items():
+        registry[name] = os.path.relpath(os.path.join(tree, "environments", target), tree)
+    names = []
+    for service in role_services(tree, role):
+        path = os.path.join(tree, str(registry.get(service, "")))
+        if not os.path.isfile(path):  # OS::Heat::None, or not mapped
+            continue
+        name = (((load(path).get("outputs") or {}).get("role_data") or {})
+                .get("value") or {}).get("service_name")
+        if isinstance(name, str):
+            names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_keystone_identity_reaches_only_the_pacemaker_nodes(rendered, version, tmp_path):
+    """The password is in service_config_settings.pacemaker, never global (R2-3).
+
+    Each role's hiera is what the release's own rendered overcloud.yaml makes
+    of our service_config_settings: its <Role>ServiceConfigSettings yaql,
+    evaluated by Heat's engine with the role's service names.
+    """
+    from .conftest import resolve_role_data
+
+    tree = rendered(version)
+    overcloud = load(os.path.join(tree, "overcloud.yaml"))
+    values = {P.ENABLE: True, "InstanceHAKeystonePassword": "n0va-secret"}
+    roles = {"Controller": True, "ComputeInstanceHA": False, "Compute": False}
+    names = {role: _service_names(tree, role) for role in roles}
+    assert "pacemaker" in names["Controller"], names["Controller"]
+    assert "pacemaker" not in names["ComputeInstanceHA"]
+    assert "pacemaker_remote" in names["ComputeInstanceHA"]
+    for rel in ("deployment/pacemaker/compute-instanceha-baremetal-puppet.yaml",
+                "puppet/services/pacemaker/compute-instanceha.yaml"):
+        ours = resolve_role_data(os.path.join(tree, rel), values)
+        assert PASSWORD not in ours["global_config_settings"], rel
+        assert ours["service_config_settings"]["pacemaker"][PASSWORD] == "n0va-secret", rel
+        for role, reads in roles.items():
+            merged = overcloud["resources"][f"{role}ServiceConfigSettings"]["properties"][
+                "value"]["map_merge"][-1]["yaql"]
+            probe = {"heat_template_version": overcloud["heat_template_version"],
+                     "outputs": {"hiera": {"value": {"yaql": {
+                         "expression": merged["expression"],
+                         "data": {"map": {"yaql": {
+                             "expression": merged["data"]["map"]["yaql"]["expression"],
+                             "data": [ours["service_config_settings"]]}},
+                             "services": names[role]}}}}}}
+            path = tmp_path / f"{role}.yaml"
+            path.write_text(yaml.safe_dump(probe))
+            hiera = heat_engine.resolve_outputs(str(path), {})["hiera"]
+            assert (hiera.get(PASSWORD) == "n0va-secret") is reads, (version, rel, role, hiera)

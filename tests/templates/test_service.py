@@ -50,7 +50,8 @@ def test_tunables_are_declared_with_the_defaults_of_the_parameters_module():
 def test_every_tunable_emits_its_hiera_key():
     enabled = {name: t.default for name, t in P.TUNABLES.items()}
     enabled.update({P.ENABLE: True, "InstanceHAKeystonePassword": "secret"})
-    settings = resolve_role_data(SERVICE, enabled)["global_config_settings"]
+    data = resolve_role_data(SERVICE, enabled)
+    settings = dict(data["global_config_settings"], **data["service_config_settings"]["pacemaker"])
     for name, tunable in P.TUNABLES.items():
         assert settings[tunable.hiera] == enabled[name], name
 
@@ -129,23 +130,37 @@ CUSTOM = {P.ENABLE: True, "InstanceHANoSharedStorage": False, "InstanceHAEvacuat
           "InstanceHARemoteReconnectInterval": 120}
 
 
+KEYSTONE = {
+    "tripleo::profile::base::pacemaker::instance_ha::keystone_admin": "nova",
+    "tripleo::profile::base::pacemaker::instance_ha::keystone_tenant": "service",
+    "tripleo::profile::base::pacemaker::instance_ha::keystone_password": "n0va-secret",
+}
+
+
 @pytest.mark.parametrize("path", [SERVICE, ALIAS], ids=["deployment", "puppet-alias"])
 def test_enabled_every_node_gets_the_instance_ha_hiera(path):
+    """Global but for the keystone identity: only the pacemaker nodes read it (R2-3).
+
+    puppet-tripleo's pacemaker profile includes instance_ha on the bootstrap
+    controller alone; the password must not land in the computes' hiera.
+    """
     data = resolve_role_data(path, CUSTOM)
     assert data["service_name"] == "compute_instanceha"
     assert data["step_config"] == "include tripleo::profile::pacemaker::compute_instanceha"
+    assert not set(KEYSTONE) & set(data["global_config_settings"])
+    assert data["service_config_settings"] == {"pacemaker": KEYSTONE}
     roles = {"Controller": [], "ComputeInstanceHA": [data], "Compute": []}
-    for role in roles:  # global: the controllers run the evacuation agent and fence device
-        assert node_hiera(roles, role) == {
-            "tripleo::instanceha": True,
-            "tripleo::instanceha::no_shared_storage": False,
-            "tripleo::instanceha::evacuate_delay": 30,
-            "tripleo::profile::base::pacemaker::instance_ha::keystone_admin": "nova",
-            "tripleo::profile::base::pacemaker::instance_ha::keystone_tenant": "service",
-            "tripleo::profile::base::pacemaker::instance_ha::keystone_password": "n0va-secret",
-            "pacemaker_remote_monitor_interval": 5,
-            "pacemaker_remote_reconnect_interval": 120,
-        }
+    runs = {"Controller": ["pacemaker"], "ComputeInstanceHA": ["pacemaker_remote"]}
+    instance_ha = {  # global: the controllers run the evacuation agent and fence device
+        "tripleo::instanceha": True,
+        "tripleo::instanceha::no_shared_storage": False,
+        "tripleo::instanceha::evacuate_delay": 30,
+        "pacemaker_remote_monitor_interval": 5,
+        "pacemaker_remote_reconnect_interval": 120,
+    }
+    assert node_hiera(roles, "Controller", runs) == dict(instance_ha, **KEYSTONE)
+    for role in ("ComputeInstanceHA", "Compute"):
+        assert node_hiera(roles, role, runs) == instance_ha, role
 
 
 @pytest.mark.parametrize("path", [SERVICE, ALIAS], ids=["deployment", "puppet-alias"])
@@ -157,8 +172,11 @@ def test_role_data_carries_the_lifecycle_tasks(path):
 
 
 def test_enabled_with_defaults_leaves_the_password_to_the_profile():
-    settings = resolve_role_data(SERVICE, {P.ENABLE: True})["global_config_settings"]
+    data = resolve_role_data(SERVICE, {P.ENABLE: True})
+    settings = data["global_config_settings"]
     assert not any(key.endswith("keystone_password") for key in settings)
+    assert not any(key.endswith("keystone_password")
+                   for key in data["service_config_settings"]["pacemaker"])
     assert settings["tripleo::instanceha::no_shared_storage"] is True
     assert settings["pacemaker_remote_monitor_interval"] == 10
 
@@ -168,6 +186,7 @@ def test_disabled_configures_nothing(path):
     """No hiera on any node and no puppet; the env file may stay included."""
     data = resolve_role_data(path, dict(CUSTOM, **{P.ENABLE: False}))
     assert data["global_config_settings"] == {}
+    assert data["service_config_settings"] == {}
     assert data["step_config"] == ""
     roles = {"Controller": [], "ComputeInstanceHA": [data], "Compute": []}
     assert all(node_hiera(roles, role) == {} for role in roles)
