@@ -192,3 +192,51 @@ def test_the_package_runs_on_python39(wheel, tmp_path):
     compiled = _in_root("python3", "-m", "compileall", "-q", os.path.join(target,
                         "tripleo_instanceha"), pythonpath=target, cwd=str(tmp_path))
     assert compiled.returncode == 0, compiled.stdout
+
+
+#: Every library the package imports, by import name: the requirement that brings it and
+#: where setup.cfg must list it (``install_requires``, or the ``heat`` extra).
+IMPORTED_LIBRARIES = {
+    "yaml": ("PyYAML", "install_requires"),
+    "jinja2": ("Jinja2", "install_requires"),
+    "cliff": ("cliff", "install_requires"),
+    "yamllint": ("yamllint", "install_requires"),
+    "heat": ("openstack-heat", "heat"),
+    "heatclient": ("python-heatclient", "heat"),
+    "oslo_config": ("openstack-heat", "heat"),  # Heat's own configuration, which it requires
+}
+
+
+def _third_party_imports():
+    import ast
+    found = {}
+    for path in glob.glob(os.path.join(ROOT, "tools", "tripleo_instanceha", "**", "*.py"),
+                          recursive=True):
+        for node in ast.walk(ast.parse(open(path, encoding="utf-8").read(), path)):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top != "tripleo_instanceha":
+                    found.setdefault(top, os.path.relpath(path, ROOT))
+    return found
+
+
+def test_every_imported_library_is_a_requirement():
+    import configparser
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(os.path.join(ROOT, "setup.cfg"))
+    listed = {"install_requires": config["options"]["install_requires"],
+              "heat": config["options.extras_require"]["heat"]}
+    for top, where in _third_party_imports().items():
+        assert top in IMPORTED_LIBRARIES, f"{where} imports {top}: add its requirement"
+        requirement, section = IMPORTED_LIBRARIES[top]
+        names = [re.split(r"[<>=!~ ;\[]", line.strip())[0].lower()
+                 for line in listed[section].splitlines() if line.strip()
+                 and not line.strip().startswith("#")]
+        assert requirement.lower() in names, f"{where} imports {top}: {requirement} is not " \
+            f"in setup.cfg's {section}"
