@@ -13,7 +13,8 @@ import tempfile
 import time
 
 from tripleo_instanceha import heat_engine, tht
-from tripleo_instanceha.prepare import checks, pipeline
+from tripleo_instanceha.prepare import pipeline
+from tripleo_instanceha.tht import tools as tht_tools
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from tests.prepare.conftest import inventory  # noqa: E402
@@ -50,7 +51,7 @@ def main(argv):
             print(f"    written={len(again.written)} unchanged={len(again.unchanged)}")
             if heat:
                 roles = os.path.join(work, "out", pipeline.ROLES)
-                timed("render (cached tree)", lambda: checks.rendered_tree(templates, roles))
+                timed("render (cached tree)", lambda: tht_tools.rendered_tree(templates, roles))
 
 
 if __name__ == "__main__":

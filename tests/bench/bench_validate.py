@@ -21,7 +21,7 @@ sys.path.insert(0, ROOT)
 from tripleo_instanceha import heat_engine, tht  # noqa: E402
 from tripleo_instanceha.fencing.generator import build  # noqa: E402
 from tripleo_instanceha.plan import Plan  # noqa: E402
-from tripleo_instanceha.prepare.checks import rendered_tree  # noqa: E402
+from tripleo_instanceha.tht.tools import rendered_tree  # noqa: E402
 from tripleo_instanceha.validate import api  # noqa: E402
 from tripleo_instanceha.validate.context import tree_files  # noqa: E402
 from tripleo_instanceha.yamlio import atomic_write, dump_yaml  # noqa: E402

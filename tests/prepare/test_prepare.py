@@ -8,7 +8,8 @@ import pytest
 
 from tripleo_instanceha import heat_engine, tht
 from tripleo_instanceha.cluster.scenarios import SCENARIOS
-from tripleo_instanceha.prepare import checks, command
+from tripleo_instanceha.prepare import command
+from tripleo_instanceha.tht import tools as tht_tools
 
 from tests.prepare.conftest import RELEASES, listing
 
@@ -42,7 +43,7 @@ def test_prepare_scales_and_the_deploy_command_composes(run, write_inventory, tm
     assert stat.S_IMODE(os.stat(os.path.join(out, "fencing.yaml")).st_mode) == 0o600
     assert "secret-bmc-pw" not in stdout + stderr
     roles_file = argv[argv.index("-r") + 1]
-    tree, _reused = checks.rendered_tree(argv[argv.index("--templates") + 1], roles_file)
+    tree, _reused = tht_tools.rendered_tree(argv[argv.index("--templates") + 1], roles_file)
     envs = [path for path in files if path != roles_file]
     started = time.monotonic()
     errors = heat_engine.validate_overcloud(tree, envs)

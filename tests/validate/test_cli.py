@@ -210,3 +210,26 @@ def test_env_file_line_numbers_in_findings(plan, tmp_path):
     plan.extra_envs.append(path)
     code, out, _ = run(*plan_args(plan))
     assert code == 1 and f"{display_path(path)}:3: error: [startup-delay]" in out
+
+
+def test_engine_checks_without_heat_are_not_run_never_an_error(plan, monkeypatch):
+    from tripleo_instanceha import heat_engine
+
+    def engine_used(*_args, **_kwargs):
+        raise AssertionError("the engine ran although openstack-heat is missing")
+    monkeypatch.setattr(heat_engine, "missing", lambda: heat_engine.NOT_INSTALLED)
+    monkeypatch.setattr(heat_engine, "validate_template", engine_used)
+    monkeypatch.setattr(heat_engine, "validate_overcloud", engine_used)
+    args = [a for a in plan_args(plan) if a != "--no-engine"]
+    code, out, err = run(*args)
+    assert code == 0, out + err
+    assert out.splitlines()[:2] == [
+        "checked: templates, plan",
+        "not run: heat engine: openstack-heat is not installed (fix: pip install "
+        "'tripleo-instanceha[heat]' to run them, or pass --no-engine)"]
+    code, out, _ = run(*args, "--format", "json", "--strict")
+    data = json.loads(out)
+    assert code == 0 and data["summary"] == {"errors": 0, "warnings": 0}
+    assert data["not_run"] == {"heat engine": "openstack-heat is not installed (fix: pip "
+                               "install 'tripleo-instanceha[heat]' to run them, or pass "
+                               "--no-engine)"}

@@ -77,6 +77,25 @@ _learned_dummies: Dict[str, Any] = {}
 _lock = threading.Lock()
 _engine: Optional["_Engine"] = None
 
+#: Why Heat's engine cannot run here. It is the optional ``heat`` extra
+#: (``pip install 'tripleo-instanceha[heat]'``), so its absence is a skipped
+#: check that each command names, never a failed one.
+NOT_INSTALLED = "openstack-heat is not installed"
+HEAT_MISSING = (NOT_INSTALLED + " (fix: pip install openstack-heat python-heatclient, or pass "
+                "--skip-heat-check)")
+
+
+def missing() -> str:
+    """Why the engine cannot run here ('' when it can), found without importing Heat."""
+    import importlib.util
+    for module in ("heat.engine", "heatclient.common", "oslo_config"):
+        try:
+            if importlib.util.find_spec(module) is None:
+                return NOT_INSTALLED
+        except ImportError:
+            return NOT_INSTALLED
+    return ""
+
 
 @dataclass
 class EngineError:

@@ -29,7 +29,13 @@ def template_tree() -> str:
     root = source_root()
     if root:
         return root
-    for prefix in (sys.prefix, sys.base_prefix, "/usr/local", "/usr"):
+    # The prefix the package was installed under comes first: a venv or `--user`
+    # (PREFIX/lib/pythonX.Y/site-packages/tripleo_instanceha) or `--target DIR`
+    # (DIR/tripleo_instanceha), whichever interpreter runs it.
+    ancestors = [PACKAGE_DIR]
+    for _ in range(4):
+        ancestors.append(os.path.dirname(ancestors[-1]))
+    for prefix in (*ancestors[1:], sys.prefix, sys.base_prefix, "/usr/local", "/usr"):
         candidate = os.path.join(prefix, "share", "tripleo-instanceha")
         if os.path.isfile(os.path.join(candidate, "environments", "instance-ha.yaml")):
             return candidate

@@ -36,7 +36,7 @@ class ValidateResult(Result):
 
     def to_dict(self) -> dict:
         budget: Optional[Any] = self.outcome.budget.to_dict() if self.outcome.budget else None
-        extra: dict = {"checked": self.outcome.checked,
+        extra: dict = {"checked": self.outcome.checked, "not_run": self.outcome.not_run,
                        "plan_checked": "plan" in self.outcome.checked, "strict": self.strict}
         if self.plan_note:
             extra["note"] = self.plan_note
@@ -46,9 +46,14 @@ class ValidateResult(Result):
             extra["recovery_budget_note"] = self.outcome.budget_note
         return fmt.to_dict(self.outcome.findings, **extra)
 
+    def _title(self) -> str:
+        lines = ["checked: " + ", ".join(self.outcome.checked)]
+        lines += [f"not run: {check}: {why}" for check, why in self.outcome.not_run.items()]
+        return "\n".join(lines)
+
     def to_text(self) -> str:
         text = fmt.to_text(self.outcome.findings,
-                           title="checked: " + ", ".join(self.outcome.checked))
+                           title=self._title())
         if self.outcome.budget is not None:
             text += "\n\n" + self.outcome.budget.to_text()
         elif self.outcome.budget_note:
@@ -74,10 +79,10 @@ class Validate(InstanceHACommand):
 
     def run_command(self, args: argparse.Namespace) -> ValidateResult:
         from tripleo_instanceha.plan import Plan
-        engine = not args.no_engine
         if args.templates:
             api.check_templates_dir(args.templates)
         outcome = api.Outcome()
+        engine = not args.no_engine and api.engine_available(outcome)
         wants_plan = not args.templates_only and bool(
             args.roles_file or args.env_files or args.nodes or args.templates)
         plan = None

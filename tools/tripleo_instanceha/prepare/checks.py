@@ -7,16 +7,14 @@ package; this module turns their results into what prepare needs to decide
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import Any, List, Sequence, Tuple
 
 from tripleo_instanceha import fileio, heat_engine
-from tripleo_instanceha.paths import cache_dir
-from tripleo_instanceha.tht import tools as tht_tools
+from tripleo_instanceha.tht.tools import rendered_tree
 from tripleo_instanceha.fencing import generator as fencing_generator
-from tripleo_instanceha.yamlio import dump_yaml, read_text
+from tripleo_instanceha.yamlio import dump_yaml
 
 
 @dataclass
@@ -30,47 +28,6 @@ class HeatCheck:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def rendered_tree(templates: str, roles_file: str) -> Tuple[str, bool]:
-    """THT rendered for these roles by its own process-templates.py, cached by content.
-
-    The rendered tree depends only on the release and the roles, so runs for
-    5 or 500 nodes with the same roles reuse one tree.
-    """
-    key = hashlib.sha256((os.path.realpath(templates) + "\0" + read_text(roles_file))
-                         .encode("utf-8")).hexdigest()[:20]
-    base = os.path.join(cache_dir(), "rendered")
-    final = os.path.join(base, key)
-    if os.path.isfile(os.path.join(final, "overcloud.yaml")):
-        return final, True
-    os.makedirs(base, exist_ok=True)
-    fileio.sweep(base)  # renders a SIGKILL cut short
-    with fileio.private_tempdir(key, parent=base) as work:
-        out = os.path.join(work, "tree")
-        tht_tools.render(templates, roles_file, output_dir=out)
-        try:
-            os.rename(out, final)
-        except OSError:
-            if not os.path.isfile(os.path.join(final, "overcloud.yaml")):
-                raise
-    return final, False
-
-
-HEAT_MISSING = ("openstack-heat is not installed (fix: pip install openstack-heat "
-                "python-heatclient, or pass --skip-heat-check)")
-
-
-def heat_missing() -> str:
-    """Why the Heat check cannot run here, or '' when it can (Heat is an optional install)."""
-    import importlib.util
-    for module in ("heat.engine", "heatclient.common"):
-        try:
-            if importlib.util.find_spec(module) is None:
-                return HEAT_MISSING
-        except ImportError:
-            return HEAT_MISSING
-    return ""
 
 
 def heat_check(templates: str, roles_file: str, env_files: Sequence[str]) -> HeatCheck:

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from tripleo_instanceha import fileio
+from tripleo_instanceha import fileio, heat_engine
 from tripleo_instanceha.cluster import stacks
 from tripleo_instanceha.errors import InputError, InstanceHAError
 from tripleo_instanceha.inventory import load_inventory
@@ -186,7 +186,7 @@ def _checks_pass(req: Request, plan: Plan, env_chain: List[str], staging: str,
 def run(req: Request) -> Outcome:
     """Generate, check and (only when clean) write the deploy inputs; see the module doc."""
     _check_inputs(req)
-    heat_missing = checks.heat_missing() if req.heat_check else ""
+    heat_missing = heat_engine.HEAT_MISSING if req.heat_check and heat_engine.missing() else ""
     if heat_missing and not req.heat_optional:
         raise InstanceHAError(heat_missing)
     nodes = load_inventory(req.nodes_file)

@@ -3,19 +3,24 @@
 Why THT's own tools: they are what an operator's deployment and THT's CI
 run; a check we wrote ourselves would only judge our YAML by our reading of it.
 Both scripts need only PyYAML and Jinja2, so they run with this interpreter.
+The rendered tree is cached here too, since both `prepare` and validate's
+composed-overcloud rule hand the same rendering to Heat.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
+from tripleo_instanceha import fileio
 from tripleo_instanceha.errors import InstanceHAError
-from tripleo_instanceha.yamlio import load_file
+from tripleo_instanceha.paths import cache_dir
+from tripleo_instanceha.yamlio import load_file, read_text
 
 #: Folders of a THT tree that are not templates (THT's own tox skips them too).
 DEFAULT_SKIP_DIRS = (".tox", "releasenotes", "zuul.d", "tripleo_heat_templates.egg-info")
@@ -128,3 +133,28 @@ def yaml_validate(tree: str, skip_dirs: Iterable[str] = DEFAULT_SKIP_DIRS,
     cmd += list(paths)
     run = _run(cmd, tree)
     return run.check("yaml-validate.py") if check else run
+
+
+def rendered_tree(templates: str, roles_file: str) -> Tuple[str, bool]:
+    """THT rendered for these roles by its own process-templates.py, cached by content.
+
+    The rendered tree depends only on the release and the roles, so runs for
+    5 or 500 nodes with the same roles reuse one tree.
+    """
+    key = hashlib.sha256((os.path.realpath(templates) + "\0" + read_text(roles_file))
+                         .encode("utf-8")).hexdigest()[:20]
+    base = os.path.join(cache_dir(), "rendered")
+    final = os.path.join(base, key)
+    if os.path.isfile(os.path.join(final, "overcloud.yaml")):
+        return final, True
+    os.makedirs(base, exist_ok=True)
+    fileio.sweep(base)  # renders a SIGKILL cut short
+    with fileio.private_tempdir(key, parent=base) as work:
+        out = os.path.join(work, "tree")
+        render(templates, roles_file, output_dir=out)
+        try:
+            os.rename(out, final)
+        except OSError:
+            if not os.path.isfile(os.path.join(final, "overcloud.yaml")):
+                raise
+    return final, False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from tripleo_instanceha.errors import InputError
 from tripleo_instanceha.paths import template_tree
@@ -78,12 +78,32 @@ class Outcome:
     budget: Any = None
     budget_note: Optional[str] = None
     checked: List[str] = field(default_factory=list)
+    #: Checks that were asked for but could not run here, with why and the fix.
+    not_run: Dict[str, str] = field(default_factory=dict)
 
     def errors(self) -> List[Finding]:
         return [f for f in self.findings if f.is_error]
 
     def warnings(self) -> List[Finding]:
         return [f for f in self.findings if not f.is_error]
+
+
+#: Why the engine checks are skipped when the optional Heat extra is absent.
+ENGINE_NOT_INSTALLED_FIX = ("pip install 'tripleo-instanceha[heat]' to run them, or pass "
+                            "--no-engine")
+
+
+def engine_available(outcome: Outcome) -> bool:
+    """Whether Heat's engine can run here; when not, the outcome says so (never an error).
+
+    Why not a finding: a missing optional install is not a defect of the plan,
+    and an error for it would fail every run of a plain `pip install`.
+    """
+    from tripleo_instanceha import heat_engine
+    reason = heat_engine.missing()
+    if reason:
+        outcome.not_run["heat engine"] = f"{reason} (fix: {ENGINE_NOT_INSTALLED_FIX})"
+    return not reason
 
 
 #: Findings after which the plan's nodes or parameters are too broken for a budget.

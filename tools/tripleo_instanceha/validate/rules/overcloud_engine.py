@@ -25,7 +25,7 @@ def check(ctx: PlanContext) -> Iterator[Finding]:
         return
     from tripleo_instanceha import heat_engine
     from tripleo_instanceha.errors import InstanceHAError
-    from tripleo_instanceha.prepare.checks import rendered_tree
+    from tripleo_instanceha.tht.tools import rendered_tree
     try:
         tree, _ = rendered_tree(ctx.target.root, ctx.plan.roles_file)
     except InstanceHAError as exc:
