@@ -202,8 +202,12 @@ def test_a_remote_restarted_in_maintenance_is_not_reconnected_until_lifted(e2e_r
     assert all("not connected" in out for _, _, out in tries), tries
     # tried past the reconnect interval: pacemaker would have reconnected by then
     assert tries[-1][0] >= run.profile.reconnect
-    assert obs.connection_in_maintenance == {"online": "false", "maintenance": "true",
-                                             "connection": "Stopped"}
+    # not reconnected: the node stays offline in maintenance.  The connection's role is
+    # the last one pacemaker recorded for the unmanaged resource; repeated runs on 2.1.5
+    # showed both Started and Stopped, so it is not part of the claim.
+    state = dict(obs.connection_in_maintenance)
+    assert state.pop("connection") in ("Started", "Stopped"), obs.connection_in_maintenance
+    assert state == {"online": "false", "maintenance": "true"}
     # lifted: the connection comes back and the same calls succeed
     assert obs.after_lift and all(rc == 0 for _, rc, _ in obs.after_lift[-1]), obs.after_lift
     # a clean restart in maintenance fences nothing
