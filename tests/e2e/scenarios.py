@@ -500,7 +500,12 @@ class Runner:
             time.sleep(2)
             obs.in_maintenance.append(self._puppet_calls(victim, obs.fault_at))
         obs.connection_in_maintenance = self._connection(viewer, victim)
+        # leave maintenance the way the lifecycle's leave tasks do ("Clear the
+        # connection's failures recorded during maintenance", then "Clear maintenance
+        # on the pacemaker_remote connection"): a bare lift acts on the lost connection
+        # pacemaker recorded during maintenance, and fenced this compute in one run of five
         lifted = time.time()
+        self.cluster.run(viewer, "crm_resource", "--cleanup", "--resource", victim)
         self.cluster.run(viewer, "crm_resource", "--resource", victim, "--meta",
                          "--delete-parameter", "maintenance")
         bound = interval + SLACK
