@@ -13,6 +13,7 @@ import json
 import os
 import stat
 import time
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -123,3 +124,25 @@ def test_no_cluster_here_is_exit_2_in_one_line(tmp_path, monkeypatch):
     code, out, err = run_status([])
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "no cluster reachable here" in err and "--cib" in err
+
+
+def test_live_fencing_history_shows_failed_unfencing(node, shims):
+    """Pacemaker unfences each compute through fence-nova, which cannot run here: it fails.
+
+    The fencer's history is the only place that says so (it is not in the CIB).
+    """
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        xml = node.run("stonith_admin --history '*' --verbose --output-as=xml").stdout
+        events = ET.fromstring(xml).iter("fence_event")
+        if {e.get("target") for e in events if e.get("action") == "on"
+                and e.get("status") == "failed"} >= set(COMPUTES):
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"pacemaker never failed to unfence both computes: {xml}")
+    code, data = _status()
+    failed = sorted(r["subject"] for r in data["reasons"] if r["rule"] == "fencing-history")
+    assert failed == COMPUTES, data["reasons"]
+    assert all("unfencing failed" in r["finding"] for r in data["reasons"]
+               if r["rule"] == "fencing-history")

@@ -277,7 +277,8 @@ class Assessment(Result):
 
     def _compute(self, c: Compute) -> None:
         node = self.mon_nodes.get(c.name)
-        conn = [r for r in self._instances(c.name) if r.agent.endswith(":remote")]
+        rid = node.get("id", c.name) if node is not None else c.name
+        conn = [r for r in self._instances(rid) if r.agent.endswith(":remote")]
         c.connection_on = [n for r in conn for n in r.nodes]
         if node is None or node.get("unclean") == "true":
             c.state = "unclean" if node is not None else "offline"
@@ -306,7 +307,11 @@ class Assessment(Result):
                        f"action in 'stonith_admin --history {c.name}'")
 
     def _maintenance(self, c: Compute, node: Optional[ET.Element], conn: List[Resource]) -> None:
-        prim = self.primitives.get(c.name)
+        # a remote node's id in crm_mon is its connection resource (puppet names it after
+        # the node, but pcs lets an operator name it otherwise)
+        rid = node.get("id", c.name) if node is not None and node.get("type") == "remote" \
+            else c.name
+        prim = self.primitives.get(rid)
         meta = _nvpairs(prim, "meta_attributes") if prim is not None else {}
         attrs = self.node_attrs.get(c.name, {})
         if _truthy(meta.get("maintenance")):
@@ -451,15 +456,23 @@ class Assessment(Result):
                 "fencing-history", "not read"))
             return
         for c in self.computes:
-            events = [e for e in history if _short(e.target) == c.name]
-            if not events:
+            # stonith_admin sorts pending events first, then the newest first
+            # (pacemaker's stonith__sort_history); a failure followed by a success is over
+            done = [e for e in history if _short(e.target) == c.name and e.status != "pending"]
+            if not done or done[0].status != "failed":
                 continue
-            # stonith_admin lists the newest first
-            last = events[0]
-            if last.status == "failed":
-                self._fail("fencing-history", c.name, f"its last fencing ({last.action}) "
-                           "failed", f"'stonith_admin --history {c.name} --verbose'; fix the "
-                           "device it names, pacemaker retries on its own")
+            last = done[0]
+            if last.action == "on":
+                self._fail("fencing-history", c.name, f"its last unfencing failed (at "
+                           f"{last.completed or '?'}): until fence-nova unfences it, no "
+                           "Instance HA resource runs there",
+                           f"check {FENCE_NOVA} (its keystone credentials) and 'stonith_admin "
+                           f"--history {c.name} --verbose'; pacemaker retries on its own")
+            else:
+                self._fail("fencing-history", c.name, f"its last fencing ({last.action}, at "
+                           f"{last.completed or '?'}) failed",
+                           f"'stonith_admin --history {c.name} --verbose'; fix the device it "
+                           "names, pacemaker retries on its own")
 
     # -- output ---------------------------------------------------------------------------
     def not_checked(self) -> List[RuleResult]:

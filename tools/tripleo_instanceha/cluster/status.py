@@ -222,7 +222,8 @@ def read_fence_history(not_shown: Dict[str, str]) -> Optional[List[FenceEvent]]:
     except InstanceHAError as exc:
         not_shown["fencing-history"] = str(exc)
         return None
-    run = _run([admin, "--history", "*", "--output-as=xml"])
+    # --verbose: without it stonith_admin shows only the latest successful event
+    run = _run([admin, "--history", "*", "--verbose", "--output-as=xml"])
     try:
         root = ET.fromstring(run.stdout) if run.stdout.strip() else None
     except ET.ParseError:
