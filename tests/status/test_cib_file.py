@@ -182,3 +182,58 @@ def test_the_cib_copy_given_to_crm_mon_is_removed(healthy, tmp_path, monkeypatch
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     assert run_status(["--cib", healthy])[0] == 0
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("line, rule, holder", [
+    # pcs node maintenance X: the node attribute, no lifecycle mark
+    (["crm_attribute", "--node", FAILED_COMPUTE, "--name", "maintenance", "--update", "true"],
+     "compute-maintenance", "operator"),
+    # pcs resource unmanage X
+    (["crm_resource", "--resource", FAILED_COMPUTE, "--meta", "--set-parameter", "is-managed",
+      "--parameter-value", "false"], "compute-maintenance", "operator"),
+    # pcs node standby X
+    (["crm_attribute", "--node", FAILED_COMPUTE, "--name", "standby", "--update", "on"],
+     "compute-maintenance", None),
+])
+def test_other_ways_a_compute_is_left_unprotected(healthy, tmp_path, line, rule, holder):
+    cib = str(tmp_path / "cib.xml")
+    shutil.copy(healthy, cib)
+    on_file(cib, line)
+    code, data = report(cib)
+    assert code == 1 and (rule, FAILED_COMPUTE) in failing(data), data["reasons"]
+    assert compute(data, FAILED_COMPUTE)["maintenance"] == holder
+
+
+@pytest.mark.parametrize("name, value, rule", [
+    ("stonith-enabled", "false", "stonith-enabled"),
+    ("maintenance-mode", "true", "cluster-maintenance"),
+])
+def test_cluster_properties(healthy, tmp_path, name, value, rule):
+    cib = str(tmp_path / "cib.xml")
+    shutil.copy(healthy, cib)
+    on_file(cib, ["crm_attribute", "--type", "crm_config", "--name", name, "--update", value])
+    code, data = report(cib)
+    assert code == 1 and (rule, "cluster") in failing(data), data["reasons"]
+
+
+def test_no_quorum(healthy, tmp_path):
+    cib = tmp_path / "cib.xml"
+    cib.write_text(open(healthy).read().replace('have-quorum="1"', 'have-quorum="0"', 1))
+    code, data = report(str(cib))
+    assert code == 1 and ("quorum", "cluster") in failing(data)
+
+
+def test_instance_ha_not_configured(healthy, tmp_path):
+    cib = str(tmp_path / "cib.xml")
+    shutil.copy(healthy, cib)
+    for element in (f'<rsc_location id="location-{NOVA_EVACUATE}"/>',  # its constraint first
+                    f'<primitive id="{NOVA_EVACUATE}"/>'):
+        on_file(cib, ["cibadmin", "--delete", "--xml-text", element])
+    code, data = report(cib)
+    assert code == 1 and failing(data) == [("instance-ha-configured", "cluster")]
+    assert NOVA_EVACUATE in data["reasons"][0]["finding"]
+
+
+def test_healthy_shows_the_unfenced_marker(healthy):
+    _, data = report(healthy)
+    assert all(c["node_unfenced"] for c in data["computes"]), data["computes"]
