@@ -237,3 +237,21 @@ def test_instance_ha_not_configured(healthy, tmp_path):
 def test_healthy_shows_the_unfenced_marker(healthy):
     _, data = report(healthy)
     assert all(c["node_unfenced"] for c in data["computes"]), data["computes"]
+
+
+def test_cib_from_a_pipe(healthy, tmp_path):
+    """``ssh controller cibadmin --query | status --cib /dev/stdin``: crm_mon gets a copy."""
+    import threading
+    fifo = str(tmp_path / "cib.fifo")
+    os.mkfifo(fifo)
+    data = open(healthy, "rb").read()
+
+    def feed():
+        with open(fifo, "wb") as handle:
+            handle.write(data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    code, out, err = run_status(["--cib", fifo])
+    writer.join(timeout=30)
+    assert code == 0 and out.rstrip().endswith("Verdict: PROTECTED"), out + err
