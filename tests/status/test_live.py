@@ -11,6 +11,7 @@ enter its namespaces (and its stack's root), as they would run on a controller.
 """
 import json
 import os
+import shutil
 import stat
 import time
 import xml.etree.ElementTree as ET
@@ -22,6 +23,7 @@ from tests.e2e.cib import configuration_xml
 
 from .conftest import CONTROLLERS, COMPUTES, example_model, run_status
 
+SBIN = "/usr/sbin:/sbin:/usr/bin:/bin"
 TOOLS = ("crm_mon", "cibadmin", "attrd_updater", "stonith_admin")
 SHIM = """#!/bin/sh
 exec nsenter --target {pid} --net --mount --uts -- {chroot} \
@@ -116,17 +118,19 @@ def test_live_cluster_reads_the_private_evacuate_attribute(node, shims):
 
 
 def test_no_cluster_here_is_exit_2_in_one_line(tmp_path, monkeypatch):
-    """Off a controller: crm_mon finds no cluster (CIB_file unset, no daemons in this test)."""
+    """Off a controller: the real crm_mon, in a network namespace of its own, reaches no
+    cluster (pacemaker's IPC sockets are abstract, so per network namespace)."""
     folder = tmp_path / "shims"
     folder.mkdir()
-    fake = folder / "crm_mon"
-    fake.write_text("#!/bin/sh\necho 'crm_mon: Connection to cluster failed: "
-                    "Transport endpoint is not connected' >&2\nexit 102\n")
-    fake.chmod(stat.S_IRWXU)
+    shim = folder / "crm_mon"
+    shim.write_text(f'#!/bin/sh\nexec unshare --net {shutil.which("crm_mon", path=SBIN)} "$@"\n')
+    shim.chmod(stat.S_IRWXU)
     monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
     code, out, err = run_status([])
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "no cluster reachable here" in err and "--cib" in err
+    assert err.count("\n") == 1, err
+    assert err.startswith("error: no cluster reachable here: crm_mon said: ") and "--cib" in err
+    assert "Connection to cluster failed" in err and "<" not in err, err
 
 
 def test_live_fencing_history_shows_failed_unfencing(node, shims):

@@ -93,6 +93,24 @@ def _run(argv: Sequence[str], env: Optional[dict] = None) -> subprocess.Complete
 
 
 def _last_line(run: subprocess.CompletedProcess) -> str:
+    """What a failed tool said, in one line.
+
+    With ``--output-as=xml`` pacemaker's tools print their errors as XML on
+    standard output (``<status code=... message=...><errors><error>``), and
+    nothing on standard error: the last ``<error>`` is the message.
+    """
+    try:
+        root = ET.fromstring(run.stdout) if run.stdout.lstrip().startswith("<") else None
+    except ET.ParseError:
+        root = None
+    if root is not None:
+        errors = [e.text.strip() for e in root.iter("error") if e.text and e.text.strip()]
+        status = root.find("status")
+        if errors:
+            tool_name = os.path.basename(str(run.args[0])) if run.args else ""
+            return errors[-1].removeprefix(f"{tool_name}: ")
+        if status is not None and status.get("message"):
+            return status.get("message", "")
     lines = (run.stderr or run.stdout).strip().splitlines()
     return lines[-1].strip() if lines else f"exit code {run.returncode}"
 
