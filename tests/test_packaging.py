@@ -205,6 +205,7 @@ IMPORTED_LIBRARIES = {
     "jinja2": ("Jinja2", "install_requires"),
     "cliff": ("cliff", "install_requires"),
     "yamllint": ("yamllint", "install_requires"),
+    "prometheus_client": ("prometheus-client", "install_requires"),
     "heat": ("openstack-heat", "heat"),
     "heatclient": ("python-heatclient", "heat"),
     "oslo_config": ("openstack-heat", "heat"),  # Heat's own configuration, which it requires
