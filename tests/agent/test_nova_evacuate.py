@@ -341,3 +341,59 @@ def test_start_monitor_stop_follow_the_worker(agent):
     assert agent.value(COMPUTE) == "no"
     assert time.monotonic() - since >= 2
     assert agent.worker_pids() == []
+
+
+def test_under_pacemaker_the_cluster_started_worker_evacuates(agent, node):
+    """ORA evacuate_monitor() l. 248-261 as the cluster runs it: pacemaker-execd starts the agent.
+
+    The agent is installed as ocf:tripleo-instanceha:NovaEvacuate and the
+    stand-in over /usr/sbin/fence_evacuate, both only inside the node's
+    private mount namespace; the primitive is created from a file, so its
+    password is in the CIB and on no command line. The worker pacemaker
+    started carries OCF_RESKEY_CRM_meta_on_node (the variable that hides
+    other nodes from 2.1.5's query) and still evacuates the compute.
+    """
+    src = "/run/iha-pcmk"
+    host_src = "/proc/%d/root%s" % (node.proc.pid, src)
+    os.makedirs(host_src, exist_ok=True)
+    shutil.copy(AGENT, os.path.join(host_src, "NovaEvacuate"))
+    shutil.copy(STAND_IN, os.path.join(host_src, "fence_evacuate"))
+    pairs = "".join('<nvpair id="nei-%s" name="%s" value="%s"/>' % (k, k, v)
+                    for k, v in PARAMS.items())
+    with open(os.path.join(host_src, "primitive.xml"), "w") as f:
+        f.write('<primitive id="nova-evacuate-iha" class="ocf" provider="tripleo-instanceha" '
+                'type="NovaEvacuate"><instance_attributes id="nei-ia">%s</instance_attributes>'
+                '<operations><op id="nei-monitor" name="monitor" interval="5s" timeout="20s"/>'
+                '</operations></primitive>' % pairs)
+    d = "/usr/lib/ocf/resource.d"
+    mounted = node.run(
+        "set -e; mkdir -p {s}/orig; mount --bind {d} {s}/orig; mount -t tmpfs tmpfs {d}; "
+        "for p in {s}/orig/*; do mkdir {d}/${{p##*/}}; mount --bind $p {d}/${{p##*/}}; done; "
+        "mkdir {d}/tripleo-instanceha; cp {s}/NovaEvacuate {d}/tripleo-instanceha/; "
+        "mount --bind {s}/fence_evacuate /usr/sbin/fence_evacuate".format(s=src, d=d))
+    assert mounted.returncode == 0, mounted.stderr
+    created = node.run("cibadmin --create -o resources --xml-file %s/primitive.xml" % src)
+    assert created.returncode == 0, created.stderr
+    try:
+        since = time.monotonic()
+        while not agent.worker_pids() and time.monotonic() - since < 60:
+            time.sleep(0.5)
+        pids = agent.worker_pids()
+        assert len(pids) == 1, node.run("crm_mon -1 -r").stdout
+        with open("/proc/%d/environ" % pids[0], "rb") as f:
+            environ = f.read().split(b"\0")
+        assert ("OCF_RESKEY_CRM_meta_on_node=%s" % LOCAL).encode() in environ
+        agent.set(COMPUTE, "yes")
+        agent.wait_value(COMPUTE, "no")
+        calls = agent.calls()
+        assert [c["options"]["action"] for c in calls] == ["status", "off"], calls
+        for call in calls:
+            assert call["argc"] == "0" and call["leak"] == [], call
+            assert "NovaEvacuate worker" in call["parent"], call
+    finally:
+        node.run("crm_resource -r nova-evacuate-iha --meta -p target-role -v Stopped")
+        since = time.monotonic()
+        while agent.worker_pids() and time.monotonic() - since < 60:
+            time.sleep(0.5)
+        node.run("cibadmin --delete -o resources -X '<primitive id=\"nova-evacuate-iha\"/>'")
+    assert agent.worker_pids() == []
