@@ -21,6 +21,7 @@ def test_wheel_carries_templates_example_and_entry_points(tmp_path):
     for path in ("environments/instance-ha.yaml",
                  "deployment/pacemaker/compute-instanceha-baremetal-puppet.yaml",
                  "deployment/pacemaker/compute-instanceha-lifecycle.yaml",
+                 "deployment/pacemaker/ocf/tripleo-instanceha/NovaEvacuate",
                  "puppet/services/pacemaker/compute-instanceha.yaml",
                  "roles/ComputeInstanceHA.yaml"):
         assert data + path in names, path
