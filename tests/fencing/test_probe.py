@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from tests.fencing import bmc_emulators as E
+from tests.net import free_port
 from tripleo_instanceha.fencing import probe as PR
 
 BIN = os.path.dirname(sys.executable)
@@ -52,15 +53,15 @@ class Lab:
     """The module's BMCs and the addresses of the failure cases."""
 
     def __init__(self):
-        self.ipmi_on = E.IpmiBmc("ipmi-on", E.free_port(), "on")
-        self.ipmi_off = E.IpmiBmc("ipmi-off", E.free_port(), "off")
-        self.ipmi_other = E.IpmiBmc("ipmi-other", E.free_port(), "on")
+        self.ipmi_on = E.IpmiBmc("ipmi-on", free_port(socket.SOCK_DGRAM), "on")
+        self.ipmi_off = E.IpmiBmc("ipmi-off", free_port(socket.SOCK_DGRAM), "off")
+        self.ipmi_other = E.IpmiBmc("ipmi-other", free_port(socket.SOCK_DGRAM), "on")
         self.rf_on = E.RedfishSystem("rf-on", "On")
         self.rf_off = E.RedfishSystem("rf-off", "Off")
         self.rf_other = E.RedfishSystem("rf-other", "On")
         self.silent = E.Silent()
-        self.closed_udp = E.free_port(socket.SOCK_DGRAM)
-        self.closed_tcp = E.free_port(socket.SOCK_STREAM)
+        self.closed_udp = free_port(socket.SOCK_DGRAM)
+        self.closed_tcp = free_port(socket.SOCK_STREAM)
         self.emulators = E.Emulators([self.ipmi_on, self.ipmi_off, self.ipmi_other],
                                      [self.rf_on, self.rf_off, self.rf_other])
 
