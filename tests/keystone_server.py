@@ -24,6 +24,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import List, Optional
 
+from tests.net import free_port
+
 BIN = os.path.dirname(sys.executable)
 KEYSTONE_MANAGE = os.path.join(BIN, "keystone-manage")
 ADMIN_PASSWORD = "keystone-admin-test-password"
@@ -45,12 +47,6 @@ make_server("127.0.0.1", port, app, handler_class=Handler).serve_forever()
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class User:
     name: str
@@ -63,7 +59,7 @@ class KeystoneServer:
 
     def __init__(self, workdir: str, port: Optional[int] = None):
         self.workdir = os.path.abspath(workdir)
-        self.port = port or free_port()
+        self.port = port or free_port(socket.SOCK_STREAM)
         self.url = f"http://127.0.0.1:{self.port}/v3"
         self.conf = os.path.join(self.workdir, "keystone.conf")
         self.log = os.path.join(self.workdir, "keystone-requests.log")

@@ -31,14 +31,6 @@ LAYERS = {
     "__init__": 4,
 }
 
-#: Upward arrows still present, each (importing module, imported module) with why.
-ALLOWED_UPWARD = {
-    # prepare's rehearsal builds the rehearse command's report (a cli.base.Result) to
-    # share its JSON; goes when that report's data moves into cluster/ beside the
-    # scenarios, once Result lives below prepare.
-    ("tripleo_instanceha.prepare.checks", "tripleo_instanceha.cli.rehearse"),
-}
-
 
 def _modules():
     for folder, _dirs, files in os.walk(PACKAGE):
@@ -94,16 +86,9 @@ def upward_arrows():
 
 
 def test_imports_point_down():
-    arrows = [(src, dst, line) for src, dst, line in upward_arrows()
-              if (src, dst) not in ALLOWED_UPWARD]
+    arrows = upward_arrows()
     assert not arrows, "upward imports (fix: move what is imported down a layer):\n" + "\n".join(
         f"  {src} (line {line}) -> {dst}" for src, dst, line in arrows)
-
-
-def test_every_allowed_arrow_still_exists():
-    """An allow-list entry whose import is gone must go too, or it hides the next one."""
-    present = {(src, dst) for src, dst, _ in upward_arrows()}
-    assert ALLOWED_UPWARD <= present, ALLOWED_UPWARD - present
 
 
 @pytest.mark.parametrize("source, expected", [

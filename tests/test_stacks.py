@@ -22,22 +22,29 @@ CLI = os.path.join(os.path.dirname(sys.executable), "tripleo-instanceha")
 
 @pytest.fixture(scope="module")
 def judges(tmp_path_factory):
-    """key -> environment whose PATH reaches that stack's tools first."""
+    """key -> that stack with its shims written; a test reaches one through ``stacks.active``.
+
+    Both stacks at once, not the ``cluster_stack`` parameter: these tests hand one
+    stack's CIB to the other stack's tools.
+    """
     result = {}
     for key in stacks.KEYS:
-        judge = stacks.judge(key)
-        env = dict(os.environ)
-        if judge.root:
-            shims = stacks.write_shims(judge, str(tmp_path_factory.mktemp(f"shims-{key}")))
-            env["PATH"] = shims + os.pathsep + env["PATH"]
-        assert stacks.version_on_path(env) == judge.pacemaker
-        result[key] = env
+        judge = stacks.with_shims(stacks.judge(key),
+                                  str(tmp_path_factory.mktemp(f"shims-{key}")))
+        with stacks.active(judge):
+            assert stacks.version_on_path(dict(os.environ)) == judge.pacemaker
+        result[key] = judge
     return result
 
 
-def verify(env, path):
-    run = subprocess.run(["crm_verify", "-x", path, "-V"], capture_output=True, text=True,
-                         env=env, timeout=120)
+def run_on(judge, command, **kwargs):
+    """``command`` with ``judge``'s tools first in PATH (the environment of this process)."""
+    with stacks.active(judge):
+        return subprocess.run(command, capture_output=True, text=True, **kwargs)
+
+
+def verify(judge, path):
+    run = run_on(judge, ["crm_verify", "-x", path, "-V"], timeout=120)
     return run.returncode, run.stdout + run.stderr
 
 
@@ -60,9 +67,8 @@ def test_each_stack_accepts_its_own_cib_and_205_refuses_21s(tmp_path, judges):
 def test_a_stack_writes_what_its_own_cibadmin_writes(judges):
     """Schema and feature set come from each stack's own ``cibadmin --empty``."""
     import xml.etree.ElementTree as ET
-    for key, env in judges.items():
-        run = subprocess.run(["cibadmin", "--empty"], capture_output=True, text=True, env=env,
-                             check=True, timeout=60)
+    for key, judge in judges.items():
+        run = run_on(judge, ["cibadmin", "--empty"], check=True, timeout=60)
         root = ET.fromstring(run.stdout)
         stack = product.STACKS[key]
         assert (root.get("validate-with"), root.get("crm_feature_set")) == \
@@ -86,10 +92,9 @@ def test_without_a_release_the_local_pacemaker_decides():
     assert product.choose().key == product.DEFAULT.key
 
 
-def rehearse(env, *args):
-    return subprocess.run([CLI, "rehearse", "-r", ROLES, "-e", PARAMS, "--nodes", NODES,
-                           "--scenario", "compute-crash", *args], capture_output=True,
-                          text=True, env=env, timeout=600)
+def rehearse(judge, *args):
+    return run_on(judge, [CLI, "rehearse", "-r", ROLES, "-e", PARAMS, "--nodes", NODES,
+                          "--scenario", "compute-crash", *args], timeout=600)
 
 
 def test_rehearse_on_a_205_machine_targets_162_and_refuses_171(tmp_path, judges):

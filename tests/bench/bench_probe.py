@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import socket
 import sys
 import tempfile
 import time
@@ -22,6 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 
 from tests.fencing import bmc_emulators as E  # noqa: E402
+from tests.net import free_port  # noqa: E402
 from tripleo_instanceha.fencing import probe as PR  # noqa: E402
 
 
@@ -50,7 +52,7 @@ def main() -> None:
     default = PR.default_concurrency()
     levels = [int(x) for x in sys.argv[2].split(",")] if len(sys.argv) > 2 \
         else [default] + [c for c in (2, 4, 32) if c != default]
-    ipmi = [E.IpmiBmc(f"ipmi-{i}", E.free_port()) for i in range(count // 2)]
+    ipmi = [E.IpmiBmc(f"ipmi-{i}", free_port(socket.SOCK_DGRAM)) for i in range(count // 2)]
     redfish = [E.RedfishSystem(f"redfish-{i}") for i in range(count - count // 2)]
     with tempfile.TemporaryDirectory() as tmp, E.Emulators(ipmi, redfish) as emulators:
         path = os.path.join(tmp, "instackenv.json")

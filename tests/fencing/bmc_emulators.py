@@ -11,7 +11,8 @@ from a 0600 file, and sushy-tools reads a bcrypt htpasswd file. That keeps the
 /proc/*/cmdline test honest: any password it finds came from a process the
 probe started.
 
-Run as a script (`python bmc_emulators.py ipmi CONFIG`) it is the IPMI process.
+Run as a module from the repository root (`python -m tests.fencing.bmc_emulators
+ipmi CONFIG READY_FILE`) it is the IPMI process.
 """
 from __future__ import annotations
 
@@ -28,18 +29,15 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from tests.net import free_port
+
+#: The repository root: the IPMI process runs as ``-m`` from there so it imports ``tests``.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 #: The credentials every emulated BMC accepts.
 USERNAME = "admin"
 PASSWORD = "s3cret-Emu-BMC-pw"
 #: A password no emulated BMC accepts.
 WRONG_PASSWORD = "wrong-pw-4711x"
-
-
-def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    """A loopback port nothing listens on right now (UDP for IPMI, TCP for Redfish)."""
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -156,9 +154,10 @@ class Emulators:
             "username": USERNAME, "password": PASSWORD,
             "bmcs": [{"name": b.name, "port": b.port, "power": b.power} for b in self.ipmi]}))
         ready = os.path.join(self.workdir, "ipmi.ready")
-        proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "ipmi", config, ready],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True, stdin=subprocess.DEVNULL)
+        command = [sys.executable, "-m", "tests.fencing.bmc_emulators", "ipmi", config, ready]
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                                stdin=subprocess.DEVNULL)
         self._procs["ipmi"] = proc
         _wait_ready(proc, lambda: os.path.exists(ready), "pyghmi BMC emulator")
 
@@ -269,4 +268,4 @@ if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "ipmi":
         _serve_ipmi(sys.argv[2], sys.argv[3])
     else:
-        sys.exit("usage: bmc_emulators.py ipmi CONFIG READY_FILE")
+        sys.exit("usage: python -m tests.fencing.bmc_emulators ipmi CONFIG READY_FILE")

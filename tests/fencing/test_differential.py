@@ -20,6 +20,9 @@ D6  IPv6 BMC addresses are bracketed for fence_redfish and fence_rhevm, which
 D7  MACs written with dashes (or Cisco dots) become the colon form facter
     reports, which puppet-tripleo matches host_mac against; tripleo-common
     only lower-cases them.
+D8  fence_redfish devices that verify certificates get no ``ssl_insecure``;
+    tripleo-common writes ssl_insecure 'false', which fence-agents reads as set
+    (so its devices never verify).
 Outside this corpus: irmc, xclarity and kubevirt nodes and missing fields
 (tripleo-common aborts or crashes; we map or report them), and inventories it
 turns into broken devices without a word (duplicate names, MACs or BMC
@@ -49,7 +52,7 @@ def ours(nodes, opts):
 
 
 def upstream_with_differences(nodes, opts):
-    """tripleo-common's output with the documented differences D1-D7 applied."""
+    """tripleo-common's output with the documented differences D1-D8 applied."""
     result = generate_fencing_parameters(copy.deepcopy(nodes), **opts)
     for node, device in zip(nodes, result["parameter_defaults"]["FencingConfig"]["devices"]):
         params = device["params"]
@@ -63,6 +66,8 @@ def upstream_with_differences(nodes, opts):
             params.pop("cipher", None)
             if node.get("redfish_verify_ca") is False:  # D4
                 params["ssl_insecure"] = "true"
+            if params.get("ssl_insecure") == "false":  # D8
+                del params["ssl_insecure"]
         if device["agent"] == "fence_ipmilan":
             params.pop("ssl_insecure", None)  # D3
         if "ipport" in params:  # D5
@@ -98,19 +103,23 @@ def test_corpus_covers_every_difference_and_driver():
     assert any(p.get("pxe_enabled") and i > 0 for n in nodes
                for i, p in enumerate(n.get("ports", [])))
     assert any(n.get("redfish_verify_ca") is False for n in nodes)
+    assert any(n.get("redfish_verify_ca") in (True, "true") for n in nodes)
     assert any(n["pm_type"] == "redfish" and ":" in n["pm_addr"] for n in nodes)
     assert any(isinstance(n.get("pm_port"), str) for n in nodes)
     assert any("-" in p["address"] for n in nodes for p in n.get("ports", []))
 
 
 def test_differences_are_real():
-    """Without the adjustments the outputs differ, for the reasons listed (D1, D2, D4)."""
+    """Without the adjustments the outputs differ, for the reasons listed (D1, D2, D4, D8)."""
     nodes = [
         {"name": "a", "pm_type": "redfish", "pm_addr": "192.0.2.1", "pm_user": "u",
          "pm_password": "p", "pm_system_id": "/redfish/v1/Systems/1",
          "redfish_verify_ca": False,
          "ports": [{"address": "52:54:00:00:00:01", "pxe_enabled": False},
                    {"address": "52:54:00:00:00:02", "pxe_enabled": True}]},
+        {"name": "b", "pm_type": "redfish", "pm_addr": "192.0.2.2", "pm_user": "u",
+         "pm_password": "p", "pm_system_id": "/redfish/v1/Systems/1",
+         "redfish_verify_ca": True, "ports": [{"address": "52:54:00:00:00:03"}]},
     ]
     opts = {"delay": None, "ipmi_level": "operator", "ipmi_cipher": None, "ipmi_lanplus": True}
     raw = generate_fencing_parameters(copy.deepcopy(nodes), **opts)
@@ -119,6 +128,9 @@ def test_differences_are_real():
     assert up["host_mac"] == "52:54:00:00:00:01" and mine["host_mac"] == "52:54:00:00:00:02"
     assert up["params"]["privlvl"] == "operator" and "privlvl" not in mine["params"]
     assert up["params"]["ssl_insecure"] == "false" and mine["params"]["ssl_insecure"] == "true"
+    up = raw["parameter_defaults"]["FencingConfig"]["devices"][1]
+    mine = ours(nodes, opts)["parameter_defaults"]["FencingConfig"]["devices"][1]
+    assert up["params"]["ssl_insecure"] == "false" and "ssl_insecure" not in mine["params"]
 
 
 def test_tripleo_common_aborts_where_we_map_or_report():

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from tests.fencing import bmc_emulators as E
+from tests.net import free_port
 from tripleo_instanceha.fencing import probe as PR
 
 BIN = os.path.dirname(sys.executable)
@@ -52,15 +53,15 @@ class Lab:
     """The module's BMCs and the addresses of the failure cases."""
 
     def __init__(self):
-        self.ipmi_on = E.IpmiBmc("ipmi-on", E.free_port(), "on")
-        self.ipmi_off = E.IpmiBmc("ipmi-off", E.free_port(), "off")
-        self.ipmi_other = E.IpmiBmc("ipmi-other", E.free_port(), "on")
+        self.ipmi_on = E.IpmiBmc("ipmi-on", free_port(socket.SOCK_DGRAM), "on")
+        self.ipmi_off = E.IpmiBmc("ipmi-off", free_port(socket.SOCK_DGRAM), "off")
+        self.ipmi_other = E.IpmiBmc("ipmi-other", free_port(socket.SOCK_DGRAM), "on")
         self.rf_on = E.RedfishSystem("rf-on", "On")
         self.rf_off = E.RedfishSystem("rf-off", "Off")
         self.rf_other = E.RedfishSystem("rf-other", "On")
         self.silent = E.Silent()
-        self.closed_udp = E.free_port(socket.SOCK_DGRAM)
-        self.closed_tcp = E.free_port(socket.SOCK_STREAM)
+        self.closed_udp = free_port(socket.SOCK_DGRAM)
+        self.closed_tcp = free_port(socket.SOCK_STREAM)
         self.emulators = E.Emulators([self.ipmi_on, self.ipmi_off, self.ipmi_other],
                                      [self.rf_on, self.rf_off, self.rf_other])
 
@@ -87,10 +88,10 @@ def ipmi(name, port, password=E.PASSWORD):
             "ports": [{"address": "52:54:00:aa:%02x:%02x" % divmod(next(_MAC), 256)}]}
 
 
-def redfish(name, port, system, password=E.PASSWORD):
+def redfish(name, port, system, password=E.PASSWORD, verify_ca=False):
     return {"name": name, "pm_type": "redfish", "pm_addr": "127.0.0.1", "pm_port": port,
             "pm_user": E.USERNAME, "pm_password": password, "pm_system_id": system,
-            "redfish_verify_ca": False,
+            "redfish_verify_ca": verify_ca,
             "ports": [{"address": "52:54:00:bb:%02x:%02x" % divmod(next(_MAC), 256)}]}
 
 
@@ -215,9 +216,34 @@ def test_a_generated_environment_is_probed_device_by_device(lab, tmp_path):
     assert {n: r["outcome"] for n, r in results.items()} == {"c0": PR.ON, "c1": PR.OFF}
 
 
+def test_an_inventory_that_asks_for_verification_gets_it(lab, tmp_path):
+    """redfish_verify_ca true, "true" or a CA file: the device must verify the certificate.
+
+    fence-agents reads ``ssl_insecure=false`` as set (fencing.py stores "0" under
+    --ssl-insecure, fence_redfish tests only that the key is there), so a device
+    that verifies has no ssl_insecure at all. The emulator's certificate is
+    self-signed: a device that verifies refuses it (one that does not answers, as
+    rf-on in the matrix above shows).
+    """
+    rf = lab.emulators.redfish_port
+    nodes = [redfish("v-bool", rf, lab.rf_on.uuid, verify_ca=True),
+             redfish("v-text", rf, lab.rf_off.uuid, verify_ca="true"),
+             redfish("v-ca-file", rf, lab.rf_other.uuid,
+                     verify_ca="/etc/ssl/certs/ca-certificates.crt")]
+    result = run("fencing", "probe", write_inventory(tmp_path, nodes), "-f", "json",
+                 "--timeout", SHORT)
+    assert result.returncode == 1, result.stdout + result.stderr
+    results, _ = by_node(result)
+    assert {n: r["outcome"] for n, r in results.items()} == dict.fromkeys(
+        ("v-bool", "v-text", "v-ca-file"), PR.TLS_UNTRUSTED), result.stdout
+    assert {n: r["params"].get("ssl_insecure") for n, r in results.items()} == dict.fromkeys(
+        ("v-bool", "v-text", "v-ca-file"))
+
+
 def test_environment_only_failures(lab, tmp_path):
     """What only a hand-written FencingConfig can hold: agent timeouts, a missing agent,
-    a missing ipmitool, verified TLS, fence_kdump, an over-long IPMI password."""
+    a missing ipmitool, fence_kdump, an over-long IPMI password; and verified TLS
+    from a device written by hand."""
     base = {"ipaddr": "127.0.0.1", "login": E.USERNAME, "passwd": E.PASSWORD}
     devices = [
         # the agent's own timeout fires first: its own "Connection timed out"

@@ -13,6 +13,7 @@ import socket
 import pytest
 
 from tests.lifecycle import harness
+from tests.net import free_port
 
 UPDATE_RELEASE = "14.3.0"
 UPGRADE_RELEASE = "18.0.0"
@@ -109,9 +110,7 @@ def test_maintenance_is_kept_while_pacemaker_remote_is_down(tmp_path, cib, examp
                                                             lifecycle_outputs):
     """Leaving maintenance with the connection down would fence: the tasks wait and fail."""
     plan, fencing = example
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = sock.getsockname()[1]
+    closed = free_port(socket.SOCK_STREAM)
     run = _run(tmp_path, cib, plan, _outputs(lifecycle_outputs, UPDATE_RELEASE, fencing),
                "update", closed)
     assert run.returncode != 0

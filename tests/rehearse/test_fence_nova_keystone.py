@@ -8,6 +8,7 @@ keystone reports a connection failure there, and the keystone server's own
 request log shows whether it issued the token (201) or refused it (401).
 """
 import os
+import socket
 import subprocess
 
 import pytest
@@ -15,7 +16,8 @@ import pytest
 from tripleo_instanceha.cluster.model import FENCE_NOVA, ClusterModel
 
 from tests.conftest import ROOT
-from tests.keystone_server import KeystoneServer, free_port
+from tests.keystone_server import KeystoneServer
+from tests.net import free_port
 
 from .conftest import load_plan
 
@@ -30,7 +32,7 @@ TOKENS = '"POST /v3/auth/tokens HTTP/1.1"'
 def keystone(tmp_path_factory):
     with KeystoneServer(str(tmp_path_factory.mktemp("keystone"))) as server:
         server.add_user("nova", NOVA_PASSWORD, "service")
-        server.add_endpoint("compute", f"http://127.0.0.1:{free_port()}/v2.1")
+        server.add_endpoint("compute", f"http://127.0.0.1:{free_port(socket.SOCK_STREAM)}/v2.1")
         yield server
 
 

@@ -2,5 +2,6 @@
 
 `model` builds the CIB puppet-tripleo would create; `simulate` replays it with
 pacemaker's own scheduler; `scenarios` and `checks` judge the Instance HA
-chain; `budget` estimates how long recovery takes.
+chain; `budget` estimates how long recovery takes; `report` renders a
+rehearsal's outcome for `rehearse` and `prepare`.
 """

@@ -296,9 +296,11 @@ def device_params(protocol: str, driver: str, bmc: Dict[str, Any], options: Opti
         params["passwd"] = _text(bmc.get("password"))
         if protocol == "redfish":
             params["systems_uri"] = systems_uri(bmc.get("system_id"), driver)
-            verify = parse_verify_ca(bmc.get("verify_ca"))
-            if verify is not None:
-                params["ssl_insecure"] = "false" if verify else "true"
+            # Only "off" is written: fence-agents reads ssl_insecure=false as set
+            # (fencing.py stores "0" under --ssl-insecure and fence_redfish tests only
+            # that the key is there), so a device that verifies must not carry it.
+            if parse_verify_ca(bmc.get("verify_ca")) is False:
+                params["ssl_insecure"] = "true"
         else:
             # A node's own ironic IPMI settings are more specific than the options.
             if options.ipmi_lanplus and str(bmc.get("protocol_version", "")) != "1.5":

@@ -2,7 +2,7 @@
 
 Exit codes: 0 clean, 1 findings or a failing verdict, 2 could not run (usage,
 unreadable input, missing tool). Why here and not in the command-line layer:
-the reports themselves (`prepare.report`, ...) are built below it and must
+the reports themselves (`prepare.report`, `cluster.report`) are built below it and must
 not import upwards.
 """
 from __future__ import annotations

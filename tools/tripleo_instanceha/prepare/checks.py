@@ -101,9 +101,9 @@ def rehearse(plan, names: Sequence[str] = (), stack: Any = None) -> Rehearsal:
     ``stack`` is the target cluster stack (``cluster.stacks``); the CIB is
     written as that pacemaker writes its own.
     """
-    from tripleo_instanceha.cli.rehearse import RehearsalReport
     from tripleo_instanceha.cluster.budget import budget
     from tripleo_instanceha.cluster.model import ClusterModel
+    from tripleo_instanceha.cluster.report import RehearsalReport
     from tripleo_instanceha.cluster.scenarios import SCENARIOS, Rehearsal as Scenarios
     from tripleo_instanceha.cluster.simulate import pacemaker_version
     from tripleo_instanceha.cluster.stacks import require_judge
