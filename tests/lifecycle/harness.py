@@ -27,6 +27,7 @@ SERVICE = os.path.join("deployment", "pacemaker", "compute-instanceha-baremetal-
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 ANSIBLE_LINT = os.path.join(os.path.dirname(sys.executable), "ansible-lint")
 CIB_CLEANUP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin", "cib-cleanup")
+CIB_SETTLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin", "cib-settle")
 LIBRARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "library")
 
 
@@ -35,13 +36,15 @@ def resolve_outputs(template_path: str, parameters: Mapping[str, Any]) -> Dict[s
     return heat_engine.resolve_outputs(template_path, parameters)
 
 
-def live_cib(plan, workdir: str, name: str = "live") -> str:
+def live_cib(plan, workdir: str, name: str = "live", lifecycle: bool = True) -> str:
     """The cluster model's CIB after pacemaker started it: every resource running.
 
     The remotes' ``server`` is 127.0.0.1 so the tasks' wait for pacemaker_remote
-    can reach a listener the test opens.
+    can reach a listener the test opens. ``lifecycle`` False: the CIB puppet
+    alone builds, before the lifecycle tasks add the evacuation agent.
     """
-    model = ClusterModel.from_plan(plan, addresses={n: "127.0.0.1" for n in plan_remotes(plan)})
+    model = ClusterModel.from_plan(plan, addresses={n: "127.0.0.1" for n in plan_remotes(plan)},
+                                   lifecycle=lifecycle)
     sim = Simulator(os.path.join(workdir, "sim"))
     path = os.path.join(workdir, f"{name}.model.xml")
     with open(path, "w", encoding="utf-8") as handle:
@@ -72,6 +75,7 @@ class Runner:
         #: host -> network facts seeded before each run (see library/seed_facts.py)
         self.facts = dict(facts or {})
         self.inventory = os.path.join(workdir, "inventory.yaml")
+        self.ocf_dir = os.path.join(workdir, "ocf", "tripleo-instanceha")
         local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
                  "ansible_become_method": "su"}
         hosts = {h: dict(local) for h in ["undercloud"] + self.controllers + self.computes}
@@ -88,6 +92,10 @@ class Runner:
         data = {"tripleo_instanceha_pcs": f"pcs -f {self.cib}",
                 "tripleo_instanceha_cib_environment": {"CIB_file": self.cib},
                 "tripleo_instanceha_cleanup": CIB_CLEANUP,
+                "tripleo_instanceha_wait": CIB_SETTLE,
+                # the agent's directory on "every controller" (all local here)
+                "tripleo_instanceha_ocf_dir": self.ocf_dir,
+                "tripleo_instanceha_cib_update": os.path.join(self.workdir, "cib-update.xml"),
                 "tripleo_instanceha_remote_timeout": 5}
         data.update(more)
         return data
@@ -132,7 +140,12 @@ class Runner:
 
     # -- THT's play shapes ------------------------------------------------
     def deploy(self, outputs: Mapping[str, Any], extra=None, name="deploy"):
-        """External deploy steps 1-5, then the external post deploy tasks."""
+        """External deploy steps 1-5, then the external post deploy tasks.
+
+        Between step 5 and the post deploy tasks pacemaker acts on what step 5
+        changed (bin/cib-settle runs the transition on the CIB file), as a
+        running cluster does before the verification reads it.
+        """
         ext = self.write_tasks(f"{name}-external", outputs.get("external_deploy_tasks"))
         post = self.write_tasks(f"{name}-external-post",
                                 outputs.get("external_post_deploy_tasks"))
@@ -140,6 +153,11 @@ class Runner:
                   "gather_facts": False, "any_errors_fatal": True, "become": False,
                   "vars": {"step": str(step)},
                   "tasks": [{"ansible.builtin.include_tasks": ext}]} for step in range(1, 6)]
+        plays.append({"hosts": "undercloud", "name": "Pacemaker acts on the changes",
+                      "gather_facts": False, "become": False, "tasks": [
+                          {"name": "Run the transition on the CIB file",
+                           "ansible.builtin.command": CIB_SETTLE,
+                           "environment": {"CIB_file": self.cib}, "changed_when": False}]})
         plays.append({"hosts": "undercloud", "name": "External deployment Post Deploy tasks",
                       "gather_facts": False, "any_errors_fatal": True, "become": False,
                       "tasks": [{"ansible.builtin.include_tasks": post}]})

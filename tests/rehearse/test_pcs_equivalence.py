@@ -59,7 +59,9 @@ def normalise(path):
              for k, v in nvpairs(n, "instance_attributes").items()}
     defaults = nvpairs(conf.find("rsc_defaults"), "meta_attributes")
     props = {k: v for k, v in nvpairs(conf.find("crm_config"), "cluster_property_set").items()}
-    return prims, clones, locations, avoids, levels, attrs, defaults, props
+    orders = {(o.get("first"), o.get("first-action"), o.get("then"), o.get("then-action"),
+               o.get("kind"), o.get("symmetrical")) for o in conf.iter("rsc_order")}
+    return prims, clones, locations, avoids, levels, attrs, defaults, props, orders
 
 
 def kv(params):
@@ -133,10 +135,24 @@ def test_model_equals_pcs_built_cib(tmp_path):
     # compute_instanceha.pp
     for comp in comps:
         pcs("node", "attribute", comp.name, "compute-instanceha-role=true")
+    # the lifecycle tasks (external deploy step 5): our agent with nova-evacuate's
+    # parameters plus poll_interval, its rule, and the two constraints holding
+    # nova-evacuate stopped (doc/source/evacuation-agent.rst)
+    pcs("resource", "create", "nova-evacuate-iha", "ocf:tripleo-instanceha:NovaEvacuate",
+        f"auth_url={KEYSTONE}", "username=admin", f"password={pw}", "user_domain=Default",
+        "project_domain=Default", "tenant_name=admin", "region_name=regionOne",
+        "no_shared_storage=true", "poll_interval=10", "op", "monitor", "interval=10",
+        "timeout=20", "op", "stop", "timeout=600", "--force")
+    pcs("constraint", "location", "nova-evacuate-iha", "rule", "resource-discovery=never",
+        "score=-INFINITY", "compute-instanceha-role", "eq", "true")
+    pcs("constraint", "location", "nova-evacuate", "rule", "score=-INFINITY",
+        "defined", "#uname")
+    pcs("constraint", "order", "stop", "nova-evacuate", "then", "start", "nova-evacuate-iha",
+        "kind=Mandatory", "symmetrical=false")
 
     mine, theirs = normalise(str(ours)), normalise(cib)
     names = ("primitives", "clones", "locations", "avoid constraints", "levels",
-             "node attributes", "resource defaults", "properties")
+             "node attributes", "resource defaults", "properties", "orders")
     m_prims, t_prims = mine[0], theirs[0]
     assert set(m_prims) == set(t_prims)
     for rid in m_prims:

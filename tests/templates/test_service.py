@@ -53,7 +53,22 @@ def test_every_tunable_emits_its_hiera_key():
     data = resolve_role_data(SERVICE, enabled)
     settings = dict(data["global_config_settings"], **data["service_config_settings"]["pacemaker"])
     for name, tunable in P.TUNABLES.items():
+        if tunable.hiera is None:
+            continue  # read by the lifecycle tasks: test_lifecycle_tunables_reach_the_tasks
         assert settings[tunable.hiera] == enabled[name], name
+
+
+def test_lifecycle_tunables_reach_the_tasks():
+    """A tunable without hiera is passed to the lifecycle template, which hands it to a task."""
+    service = load(SERVICE)
+    lifecycle = load(LIFECYCLE)
+    nested = service["resources"]["InstanceHALifecycle"]["properties"]
+    lifecycle_only = [n for n, t in P.TUNABLES.items() if t.hiera is None]
+    assert lifecycle_only == ["InstanceHAEvacuatePollInterval"]
+    for name in lifecycle_only:
+        assert nested[name] == {"get_param": name}, name
+        assert lifecycle["parameters"][name] == service["parameters"][name], name
+        assert name in get_params_used(lifecycle["outputs"]), name
 
 
 def test_no_dead_parameters():

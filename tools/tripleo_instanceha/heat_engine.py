@@ -343,7 +343,10 @@ def _fetch_template(engine: _Engine, path: str) -> tuple:
     yamlio.load_file(path)
     files, template = engine.template_utils.get_template_contents(
         template_file=os.path.abspath(path))
-    return dict(files), template
+    # heatclient reads get_file targets as bytes and its JSON request to Heat
+    # carries them as text (oslo jsonutils decodes UTF-8): Heat sees strings.
+    return {k: (v.decode("utf-8") if isinstance(v, bytes) else v)
+            for k, v in files.items()}, template
 
 
 @contextlib.contextmanager

@@ -14,6 +14,18 @@ EXAMPLE_DIR = os.path.join(DATA_DIR, "example")
 
 #: Top-level folders of our tree that overlay 1:1 onto a tripleo-heat-templates tree.
 TREE_DIRS = ("environments", "deployment", "puppet", "roles")
+#: Folders of our tree whose files are not templates but travel with them:
+#: the templates read them with Heat's ``get_file`` (the evacuation agent).
+GET_FILE_DIRS = (os.path.join("deployment", "pacemaker", "ocf"),)
+
+
+def is_tree_file(rel: str) -> bool:
+    """Whether a path of our tree (relative to it) belongs in a laid or shipped tree.
+
+    Templates and environments (``*.yaml``), and every file under
+    ``GET_FILE_DIRS``: without them a template's ``get_file`` fails.
+    """
+    return rel.endswith(".yaml") or any(rel.startswith(d + os.sep) for d in GET_FILE_DIRS)
 
 
 def source_root() -> str | None:

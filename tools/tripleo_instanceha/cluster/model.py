@@ -21,7 +21,13 @@ cluster test. The model mirrors puppet-tripleo:
   ``provides=unfencing``), the ``compute-unfence-trigger`` clone and
   ``nova-evacuate`` with their location rules;
 - ``tripleo::profile::pacemaker::compute_instanceha``: node attribute
-  ``compute-instanceha-role=true`` on each Instance HA compute.
+  ``compute-instanceha-role=true`` on each Instance HA compute;
+- the lifecycle template's external deploy step 5
+  (``deployment/pacemaker/compute-instanceha-lifecycle.yaml``, see
+  doc/source/evacuation-agent.rst): the project's own evacuation agent
+  ``nova-evacuate-iha`` (``ocf:tripleo-instanceha:NovaEvacuate``, with
+  nova-evacuate's parameters plus ``poll_interval``), its location rule, and
+  the two constraints that keep puppet's ``nova-evacuate`` stopped.
 
 The CIB holds keystone and BMC passwords, as the real one does: write it with
 ``yamlio.atomic_write`` (0600) and show it only through ``masked``.
@@ -53,6 +59,23 @@ REMOTE_MONITOR_TIMEOUT = 30
 STONITH_MONITOR_INTERVAL = 60
 #: ocf:openstack:NovaEvacuate's metadata: monitor every 10 s, timeout 600 s.
 NOVA_EVACUATE_MONITOR = (10, 600)
+#: The project's evacuation agent, run beside puppet's nova-evacuate by the lifecycle tasks.
+EVACUATE_IHA = "nova-evacuate-iha"
+EVACUATE_IHA_PROVIDER = "tripleo-instanceha"
+EVACUATE_IHA_TYPE = "NovaEvacuate"
+#: Its monitor only checks that the worker lives: short interval and timeout.
+EVACUATE_IHA_MONITOR = (10, 20)
+#: Its stop waits for an evacuation under way (the agent's metadata says 600 s).
+EVACUATE_IHA_STOP_TIMEOUT = 600
+#: InstanceHAEvacuatePollInterval's default: upstream NovaEvacuate's monitor interval.
+EVACUATE_POLL_DEFAULT = 10
+#: Its location rule (controllers only); the id must not contain
+#: ``location-nova-evacuate``, which puppet greps for to find its own rule.
+EVACUATE_IHA_RULE = "tripleo-instanceha-evacuate-on-controllers"
+#: -INFINITY for puppet's nova-evacuate on every node.
+STOCK_EVACUATE_OFF = "tripleo-instanceha-stock-evacuate-off"
+#: stop nova-evacuate, then start nova-evacuate-iha (mandatory, not symmetrical).
+STOCK_EVACUATE_FIRST = "tripleo-instanceha-stock-evacuate-first"
 MASK = "********"
 SECRET_KEYS = tuple(SECRET_PARAMS) + ("passwd",)
 
@@ -109,13 +132,29 @@ class Location:
     rsc: str
     attribute: str
     operation: str
-    value: str
+    #: None for operations without a value (``defined``)
+    value: Optional[str]
     score: str = "-INFINITY"
     discovery: Optional[str] = "never"
+    #: the constraint's id when it is not pcs's ``location-<rsc>``
+    cid: Optional[str] = None
 
     @property
     def id(self) -> str:
-        return f"location-{self.rsc}"
+        return self.cid or f"location-{self.rsc}"
+
+
+@dataclass
+class Order:
+    """``rsc_order``: ``first``'s ``first_action`` before ``then``'s ``then_action``."""
+
+    id: str
+    first: str
+    then: str
+    first_action: str = "stop"
+    then_action: str = "start"
+    kind: str = "Mandatory"
+    symmetrical: bool = False
 
 
 #: The score puppet-pacemaker gives the constraint keeping a device off its target.
@@ -181,6 +220,7 @@ class ClusterModel:
     locations: List[Location] = field(default_factory=list)
     #: the constraints keeping each stonith device off the node(s) it fences
     avoids: List[Avoid] = field(default_factory=list)
+    orders: List[Order] = field(default_factory=list)
     node_attributes: Dict[str, Dict[str, str]] = field(default_factory=dict)
     properties: Dict[str, str] = field(default_factory=dict)
     rsc_defaults: Dict[str, str] = field(default_factory=dict)
@@ -195,6 +235,11 @@ class ClusterModel:
     # -- lookups ---------------------------------------------------------
     def primitive(self, rid: str) -> Optional[Primitive]:
         return next((p for p in self.primitives if p.id == rid), None)
+
+    @property
+    def evacuator(self) -> str:
+        """The resource that evacuates: ours when the lifecycle tasks added it, else puppet's."""
+        return EVACUATE_IHA if self.primitive(EVACUATE_IHA) is not None else NOVA_EVACUATE
 
     @property
     def stonith(self) -> List[Primitive]:
@@ -217,7 +262,8 @@ class ClusterModel:
     @classmethod
     def from_plan(cls, plan, addresses: Optional[Dict[str, str]] = None,
                   keystone_url: Optional[str] = None,
-                  stack: Optional[ClusterStack] = None) -> "ClusterModel":
+                  stack: Optional[ClusterStack] = None,
+                  lifecycle: bool = True) -> "ClusterModel":
         """Build what puppet-tripleo creates for this plan.
 
         ``addresses`` maps node names to the address pacemaker reaches
@@ -226,6 +272,9 @@ class ClusterModel:
         written as its pacemaker writes one; default ``stacks.DEFAULT``).
         ``keystone_url`` is fence-nova's and nova-evacuate's
         ``auth_url``; without it the public endpoint is derived from CloudName.
+        ``lifecycle`` False leaves out what the lifecycle tasks add at external
+        deploy step 5 (our evacuation agent and its constraints): the CIB
+        puppet alone builds, which those tasks start from.
         """
         addresses = addresses or {}
         model = cls(instance_ha=plan.instance_ha_enabled, stack=stack or stacks.DEFAULT)
@@ -263,6 +312,8 @@ class ClusterModel:
 
         if model.instance_ha:
             model._add_instance_ha(plan, keystone_url)
+            if lifecycle:
+                model._add_evacuate_iha(plan)
             for name in model.computes:
                 model.node_attributes.setdefault(name, {})[ROLE_ATTRIBUTE] = "true"
         return model
@@ -347,6 +398,26 @@ class ClusterModel:
         self.primitives.append(Primitive(NOVA_EVACUATE, "ocf", "NovaEvacuate", "openstack", params,
                                          ops=[Op("monitor", interval, timeout)]))
         self.locations.append(Location(NOVA_EVACUATE, ROLE_ATTRIBUTE, "eq", "true"))
+
+    def _add_evacuate_iha(self, plan) -> None:
+        """What the lifecycle tasks create: ours with nova-evacuate's parameters, held apart.
+
+        One CIB write in the tasks (resource, rule, both constraints), so no
+        transition sees ours without the order that stops the stock agent first.
+        """
+        stock = self.primitive(NOVA_EVACUATE)
+        params = dict(stock.params) if stock is not None else {}
+        params["poll_interval"] = str(_seconds(plan.param("InstanceHAEvacuatePollInterval"),
+                                               EVACUATE_POLL_DEFAULT))
+        interval, timeout = EVACUATE_IHA_MONITOR
+        self.primitives.append(Primitive(
+            EVACUATE_IHA, "ocf", EVACUATE_IHA_TYPE, EVACUATE_IHA_PROVIDER, params,
+            ops=[Op("monitor", interval, timeout), Op("stop", 0, EVACUATE_IHA_STOP_TIMEOUT)]))
+        self.locations.append(Location(EVACUATE_IHA, ROLE_ATTRIBUTE, "eq", "true",
+                                       cid=EVACUATE_IHA_RULE))
+        self.locations.append(Location(NOVA_EVACUATE, "#uname", "defined", None,
+                                       discovery=None, cid=STOCK_EVACUATE_OFF))
+        self.orders.append(Order(STOCK_EVACUATE_FIRST, NOVA_EVACUATE, EVACUATE_IHA))
 
     def _keystone_public(self, plan, domain: str) -> str:
         """What ``hiera('keystone::endpoint::public_url')`` holds: fence-nova's auth_url.
@@ -437,13 +508,20 @@ class ClusterModel:
                 attrs["resource-discovery"] = loc.discovery
             element = ET.SubElement(constraints, "rsc_location", attrs)
             rule = ET.SubElement(element, "rule", {"id": f"{loc.id}-rule", "score": loc.score})
-            ET.SubElement(rule, "expression", {"id": f"{loc.id}-rule-expr",
-                                               "attribute": loc.attribute,
-                                               "operation": loc.operation, "value": loc.value})
+            expr = {"id": f"{loc.id}-rule-expr", "attribute": loc.attribute,
+                    "operation": loc.operation}
+            if loc.value is not None:
+                expr["value"] = loc.value
+            ET.SubElement(rule, "expression", expr)
         for avoid in self.avoids:
             ET.SubElement(constraints, "rsc_location", {
                 "id": avoid.id, "rsc": avoid.rsc, "node": avoid.node,
                 "score": f"-{avoid.score}"})
+        for order in self.orders:
+            ET.SubElement(constraints, "rsc_order", {
+                "id": order.id, "first": order.first, "first-action": order.first_action,
+                "then": order.then, "then-action": order.then_action, "kind": order.kind,
+                "symmetrical": "true" if order.symmetrical else "false"})
         if self.levels:
             topo = ET.SubElement(conf, "fencing-topology")
             for level in self.levels:

@@ -7,14 +7,16 @@ drifting. Tests compare these defaults with the shipped templates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 
 @dataclass(frozen=True)
 class Tunable:
     name: str
     default: Any
-    hiera: str
+    #: the hiera key the service template sets; None for a tunable the
+    #: lifecycle tasks read themselves (no puppet class takes it)
+    hiera: Optional[str]
 
 
 ENABLE = "EnableInstanceHA"
@@ -34,6 +36,7 @@ TUNABLES = {
                 "tripleo::profile::base::pacemaker::instance_ha::keystone_password"),
         Tunable("InstanceHARemoteMonitorInterval", 10, "pacemaker_remote_monitor_interval"),
         Tunable("InstanceHARemoteReconnectInterval", 60, "pacemaker_remote_reconnect_interval"),
+        Tunable("InstanceHAEvacuatePollInterval", 10, None),
     )
 }
 

@@ -65,6 +65,7 @@ RULES = {
     "InstanceHAKeystonePassword": Rule(TEXT, secret=True),
     "InstanceHARemoteMonitorInterval": Rule(SECONDS, minimum=1, maximum=3600),
     "InstanceHARemoteReconnectInterval": Rule(SECONDS, minimum=1, maximum=3600),
+    "InstanceHAEvacuatePollInterval": Rule(SECONDS, minimum=1, maximum=3600),
 }
 
 

@@ -41,6 +41,10 @@ DESCRIPTIONS: Dict[str, str] = {
     "InstanceHARemoteReconnectInterval": (
         "Seconds pacemaker waits before reconnecting to a compute whose connection failed, "
         "so a fenced compute rejoins only once it is back."),
+    "InstanceHAEvacuatePollInterval": (
+        "Seconds between the evacuation agent's reads of the evacuate attributes: a fenced "
+        "compute's evacuation begins within about this long (10 is the stock agent's "
+        "monitor interval)."),
 }
 #: Never written by prepare: secrets belong in the operator's own environment file.
 SECRET_TUNABLES = ("InstanceHAKeystonePassword",)

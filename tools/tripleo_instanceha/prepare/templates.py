@@ -13,7 +13,7 @@ import os
 from typing import Dict
 
 from tripleo_instanceha import fileio
-from tripleo_instanceha.paths import template_tree
+from tripleo_instanceha.paths import is_tree_file, template_tree
 from tripleo_instanceha.tht.overlay import overlay
 from tripleo_instanceha.yamlio import read_text
 
@@ -25,12 +25,14 @@ ENVIRONMENT = f"{SUBDIR}/environments/instance-ha.yaml"
 
 
 def _our_files(tree: str):
+    """Templates, environments and the files they get_file (the evacuation agent)."""
     for top in TEMPLATE_DIRS:
         for dirpath, dirs, names in os.walk(os.path.join(tree, top)):
             dirs.sort()
             for name in sorted(names):
-                if name.endswith(".yaml"):
-                    yield os.path.relpath(os.path.join(dirpath, name), tree)
+                rel = os.path.relpath(os.path.join(dirpath, name), tree)
+                if is_tree_file(rel):
+                    yield rel
 
 
 def adapted_templates(tht_dir: str) -> Dict[str, str]:

@@ -25,7 +25,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 import yaml
 
 from tripleo_instanceha.errors import InstanceHAError
-from tripleo_instanceha.paths import TREE_DIRS, template_tree
+from tripleo_instanceha.paths import TREE_DIRS, is_tree_file, template_tree
 from tripleo_instanceha.tht.roles import derive_role_file
 from tripleo_instanceha.yamlio import load_file
 
@@ -53,12 +53,14 @@ def reference_service(tht_dir: str) -> Tuple[str, Dict[str, Any]]:
 
 
 def _our_files(tree: str) -> Iterator[str]:
+    """Our templates and environments, and the files they ``get_file`` (paths.is_tree_file)."""
     for top in TREE_DIRS:
         base = os.path.join(tree, top)
         for dirpath, _dirs, files in os.walk(base):
             for name in sorted(files):
-                if name.endswith(".yaml"):
-                    yield os.path.relpath(os.path.join(dirpath, name), tree)
+                rel = os.path.relpath(os.path.join(dirpath, name), tree)
+                if is_tree_file(rel):
+                    yield rel
 
 
 def _is_service(template: Dict[str, Any]) -> bool:
@@ -155,7 +157,8 @@ def overlay(tht_dir: str, dest: str, tree: Optional[str] = None) -> str:
                            f"never writes into an existing tree)")
     _ref_rel, reference = reference_service(tht_dir)
     required = required_params(tht_dir)
-    ours = {rel: load_file(os.path.join(tree, rel)) for rel in _our_files(tree)}
+    ours = {rel: (load_file(os.path.join(tree, rel)) if rel.endswith(".yaml") else None)
+            for rel in _our_files(tree)}
     templates = {rel: data for rel, data in ours.items()
                  if isinstance(data, dict) and "heat_template_version" in data}
     declared = {name for data in templates.values() for name in (data.get("parameters") or {})}
@@ -169,7 +172,8 @@ def overlay(tht_dir: str, dest: str, tree: Optional[str] = None) -> str:
                 handle.write(_dump(adapt_template(templates[rel], reference, required,
                                                   elsewhere)))
         else:
-            shutil.copyfile(os.path.join(tree, rel), target)
+            # copy2: the agent keeps its mode (Heat reads only the content)
+            shutil.copy2(os.path.join(tree, rel), target)
     with open(os.path.join(dest, ROLE_FILE), "w", encoding="utf-8") as handle:
         handle.write(derive_role_file(tht_dir))
     return dest
