@@ -53,3 +53,19 @@ def test_no_power_device_is_called_out(tmp_path):
     plan = load_plan(tmp_path, exclude=["compute-iha-0", "compute-iha-1"])
     result = B.budget(plan)
     assert any("never completes" in n for n in result.notes)
+
+
+def test_the_evacuation_agent_notices_within_its_poll_interval(tmp_path):
+    """nova-evacuate-iha's worker polls every InstanceHAEvacuatePollInterval; the stock agent's
+    monitor interval counts only where ours is not deployed."""
+    env = tmp_path / "poll.yaml"
+    env.write_text("parameter_defaults:\n  InstanceHAEvacuatePollInterval: 3\n")
+    plan = load_plan(tmp_path, extra=[str(env)])
+    cluster = ClusterModel.from_plan(plan)
+    assert cluster.primitive("nova-evacuate-iha").params["poll_interval"] == "3"
+    stages = {s.name: s for s in B.budget(plan, cluster).stages}
+    assert (stages["nova-evacuate-iha notices (poll)"].best,
+            stages["nova-evacuate-iha notices (poll)"].worst) == (0, 3)
+    puppet_only = ClusterModel.from_plan(plan, lifecycle=False)
+    stages = {s.name: s for s in B.budget(plan, puppet_only).stages}
+    assert stages["nova-evacuate notices (monitor)"].worst == 10

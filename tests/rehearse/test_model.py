@@ -109,7 +109,8 @@ def test_one_controller_gets_no_avoid_constraint(tmp_path):
     cluster = ClusterModel.from_plan(_plan(tmp_path, "  ControllerCount: 1\n"))
     assert cluster.controllers == CONTROLLERS[:1] and cluster.avoids == []
     root = ET.fromstring(cluster.to_xml())
-    assert [c.get("node") for c in root.iter("rsc_location")] == [None, None]
+    # only rules: the unfence clone's, nova-evacuate's, ours and the one holding nova-evacuate
+    assert [c.get("node") for c in root.iter("rsc_location")] == [None] * 4
 
 
 def test_subset_keeps_the_avoids_of_kept_devices(example_plan):
@@ -140,3 +141,34 @@ def test_auth_url_by_ip_and_by_default_say_what_they_assume(tmp_path):
     plain = ClusterModel.from_plan(_plan(tmp_path / "plain", "  CloudName: oc.example.com\n"))
     assert plain.primitive(FENCE_NOVA).params["auth_url"] == "http://oc.example.com:5000"
     assert any("non-TLS default" in a for a in plain.summary()["approximations"])
+
+
+def test_the_lifecycle_tasks_objects_are_in_the_model(tmp_path):
+    """What external deploy step 5 creates: ours with nova-evacuate's parameters, held apart."""
+    cluster = ClusterModel.from_plan(_plan(tmp_path, ""))
+    conf = ET.fromstring(cluster.to_xml()).find("configuration")
+    ours = conf.find("resources/primitive[@id='nova-evacuate-iha']")
+    assert (ours.get("class"), ours.get("provider"), ours.get("type")) == (
+        "ocf", "tripleo-instanceha", "NovaEvacuate")
+    stock = {nv.get("name"): nv.get("value") for nv in conf.find(
+        "resources/primitive[@id='nova-evacuate']/instance_attributes")}
+    params = {nv.get("name"): nv.get("value") for nv in ours.find("instance_attributes")}
+    assert params == dict(stock, poll_interval="10")
+    off = conf.find("constraints/rsc_location[@id='tripleo-instanceha-stock-evacuate-off']")
+    assert off.get("rsc") == "nova-evacuate"
+    assert off.find("rule").get("score") == "-INFINITY"
+    assert off.find("rule/expression").attrib == {
+        "id": "tripleo-instanceha-stock-evacuate-off-rule-expr", "attribute": "#uname",
+        "operation": "defined"}
+    order = conf.find("constraints/rsc_order")
+    assert order.attrib == {"id": "tripleo-instanceha-stock-evacuate-first",
+                            "first": "nova-evacuate", "first-action": "stop",
+                            "then": "nova-evacuate-iha", "then-action": "start",
+                            "kind": "Mandatory", "symmetrical": "false"}
+    # puppet greps for this string to find its own rule: ours must not contain it
+    ids = [c.get("id") for c in conf.find("constraints")]
+    assert [i for i in ids if "location-nova-evacuate" in i] == ["location-nova-evacuate"]
+    assert cluster.evacuator == "nova-evacuate-iha"
+    before = ClusterModel.from_plan(_plan(tmp_path, ""), lifecycle=False)
+    assert before.primitive("nova-evacuate-iha") is None and before.orders == []
+    assert before.evacuator == "nova-evacuate"

@@ -5,7 +5,7 @@ import pytest
 
 from tests import stacks
 from tripleo_instanceha.cluster import scenarios as S
-from tripleo_instanceha.cluster.model import FENCE_NOVA, NOVA_EVACUATE, ClusterModel
+from tripleo_instanceha.cluster.model import EVACUATE_IHA, FENCE_NOVA, ClusterModel
 from tripleo_instanceha.cluster.scenarios import Rehearsal
 
 from tripleo_instanceha.plan import Plan
@@ -57,7 +57,7 @@ def test_controller_loss_moves_nova_evacuate(example_run):
     assert lost in CONTROLLERS
     ops = graph_ops(result.graphs[0])
     assert ("stonith", f"stonith-{lost}-reboot", lost) in ops
-    starts = {node for op, key, node in ops if key == f"{NOVA_EVACUATE}_start_0"}
+    starts = {node for op, key, node in ops if key == f"{EVACUATE_IHA}_start_0"}
     assert len(starts) == 1 and starts <= set(CONTROLLERS) - {lost}
 
 
@@ -66,7 +66,7 @@ def test_compute_and_evacuate_host_lost_together(example_run):
     result = results[S.COMPUTE_AND_EVACUATE_HOST]
     ops = graph_ops(result.graphs[0])
     assert {node for op, _, node in ops if op == "stonith"} == set(result.failed)
-    starts = {node for _, key, node in ops if key == f"{NOVA_EVACUATE}_start_0"}
+    starts = {node for _, key, node in ops if key == f"{EVACUATE_IHA}_start_0"}
     assert starts and not starts & set(result.failed)
 
 
@@ -109,7 +109,8 @@ def test_fence_nova_missing_a_compute_fails_naming_it(example_plan, tmp_path):
 
 def test_nova_evacuate_allowed_on_computes_fails(example_plan, tmp_path):
     model = ClusterModel.from_plan(example_plan)
-    model.locations = [loc for loc in model.locations if loc.rsc != NOVA_EVACUATE]
+    assert model.evacuator == "nova-evacuate-iha"
+    model.locations = [loc for loc in model.locations if loc.rsc != model.evacuator]
     rehearsal = Rehearsal(model, str(tmp_path / "work"))
     results = {r.name: r for r in rehearsal.run([S.COMPUTE_CRASH])}
     failed = _failed(results, S.COMPUTE_CRASH)

@@ -13,7 +13,7 @@ power fencing          delay + power_wait + 1           delay + login_timeout + 
                                                         capped at stonith-timeout
 fence-nova             1 (keystone + 2 nova calls)      login_timeout + power_timeout,
                                                         capped at stonith-timeout
-nova-evacuate notices  0                                NovaEvacuate monitor interval (10)
+agent notices          0                                InstanceHAEvacuatePollInterval (10)
 evacuate delay         InstanceHAEvacuateDelay          InstanceHAEvacuateDelay
 first evacuate call    1                                5 (fence_evacuate start, list servers)
 rebuild starts         2                                30 (nova schedules the rebuild)
@@ -35,8 +35,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from tripleo_instanceha.cluster.model import (FENCE_NOVA, NOVA_EVACUATE_MONITOR,
-                                              REMOTE_MONITOR_TIMEOUT, ClusterModel)
+from tripleo_instanceha.cluster.model import (EVACUATE_IHA, EVACUATE_POLL_DEFAULT, FENCE_NOVA,
+                                              NOVA_EVACUATE_MONITOR, REMOTE_MONITOR_TIMEOUT,
+                                              ClusterModel)
 from tripleo_instanceha.errors import InstanceHAError
 from tripleo_instanceha.paths import cache_dir
 from tripleo_instanceha.plan import tunables
@@ -249,9 +250,17 @@ def budget(plan, cluster: Optional[ClusterModel] = None) -> Budget:
     else:
         result.notes.append("no level holds fence-nova: nova is never told, nothing evacuates")
         result.stages.append(Stage("fence-nova marks the host down", 0, 0, "no fence-nova"))
-    interval = float(NOVA_EVACUATE_MONITOR[0])
-    result.stages.append(Stage("nova-evacuate notices (monitor)", 0, interval,
-                               f"NovaEvacuate monitor interval {interval:g}s"))
+    # nova-evacuate-iha's worker reads the attributes every poll_interval,
+    # whatever its monitor does; the stock agent only from its monitor.
+    ours = cluster.primitive(EVACUATE_IHA)
+    if ours is not None:
+        interval = _seconds(ours.params.get("poll_interval"), EVACUATE_POLL_DEFAULT)
+        result.stages.append(Stage(f"{EVACUATE_IHA} notices (poll)", 0, interval,
+                                   f"InstanceHAEvacuatePollInterval={interval:g}s"))
+    else:
+        interval = float(NOVA_EVACUATE_MONITOR[0])
+        result.stages.append(Stage("nova-evacuate notices (monitor)", 0, interval,
+                                   f"NovaEvacuate monitor interval {interval:g}s"))
     delay = _seconds(plan.param("InstanceHAEvacuateDelay"), 0)
     result.stages.append(Stage("evacuate delay", delay, delay,
                                f"InstanceHAEvacuateDelay={delay:g}s"))

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional
 
-from tripleo_instanceha.cluster.model import (FENCE_NOVA, NOVA_EVACUATE, ROLE_ATTRIBUTE,
+from tripleo_instanceha.cluster.model import (EVACUATE_IHA, FENCE_NOVA, NOVA_EVACUATE,
+                                              ROLE_ATTRIBUTE, STOCK_EVACUATE_FIRST,
+                                              STOCK_EVACUATE_OFF,
                                               UNFENCE_CLONE, ClusterModel, Location)
 from tripleo_instanceha.plan.fencing_config import POWER_AGENTS
 
@@ -142,7 +144,9 @@ def _instance_ha_resources(model: ClusterModel) -> List[Finding]:
                                  "returning compute is re-enabled before its VMs are "
                                  "evacuated", "set meta provides=unfencing"))
     trigger_rule = next((loc for loc in model.locations if loc.rsc == UNFENCE_CLONE), None)
-    evac_rule = next((loc for loc in model.locations if loc.rsc == NOVA_EVACUATE), None)
+    evacuator = model.evacuator
+    evac_rule = next((loc for loc in model.locations if loc.rsc == evacuator
+                      and loc.attribute == ROLE_ATTRIBUTE), None)
     if model.primitive(NOVA_EVACUATE) is None:
         found.append(Finding(ERROR, None, "nova-evacuate is missing: nothing evacuates",
                              "deploy with EnableInstanceHA: true"))
@@ -150,10 +154,12 @@ def _instance_ha_resources(model: ClusterModel) -> List[Finding]:
         for node in model.nodes:
             attrs = model.node_attributes.get(node, {})
             if node not in model.controllers and _allowed_by(evac_rule, attrs, ban=True):
-                found.append(Finding(ERROR, node, "nova-evacuate may run on this node; "
+                found.append(Finding(ERROR, node, f"{evacuator} may run on this node; "
                                      "when the node fails so does the evacuation",
                                      f"keep the location rule '{ROLE_ATTRIBUTE} eq true' "
                                      "-INFINITY and the node attribute"))
+    if evacuator == EVACUATE_IHA:
+        found += _stock_held(model)
     for node in model.computes:
         attrs = model.node_attributes.get(node, {})
         if attrs.get(ROLE_ATTRIBUTE) != "true":
@@ -162,6 +168,24 @@ def _instance_ha_resources(model: ClusterModel) -> List[Finding]:
         if not _allowed_by(trigger_rule, attrs, ban=True):
             found.append(Finding(ERROR, node, "compute-unfence-trigger may not run here, so "
                                  "the node is never unfenced", "fix the clone's location rule"))
+    return found
+
+
+def _stock_held(model: ClusterModel) -> List[Finding]:
+    """Puppet's nova-evacuate must never run beside ours: banned everywhere, stopped first."""
+    found = []
+    if not any(loc.id == STOCK_EVACUATE_OFF and loc.rsc == NOVA_EVACUATE
+               and loc.operation == "defined" for loc in model.locations):
+        found.append(Finding(ERROR, None, f"{STOCK_EVACUATE_OFF} is missing: puppet's "
+                             f"nova-evacuate may run beside {EVACUATE_IHA}, two agents "
+                             "evacuating the same computes", "deploy again: the lifecycle "
+                             "tasks create it at external deploy step 5"))
+    if not any(o.id == STOCK_EVACUATE_FIRST and o.first == NOVA_EVACUATE
+               and o.then == EVACUATE_IHA for o in model.orders):
+        found.append(Finding(ERROR, None, f"{STOCK_EVACUATE_FIRST} is missing: "
+                             f"{EVACUATE_IHA} may start before nova-evacuate has stopped",
+                             "deploy again: the lifecycle tasks create it at external "
+                             "deploy step 5"))
     return found
 
 

@@ -114,10 +114,16 @@ class Rehearsal:
         result.steps.append(Step("every remote connection starts", not down,
                                  f"not started: {', '.join(down)}" if down else ""))
         result.steps.append(_devices_off_their_targets(self.sim_model, self.where))
-        evac = self.where.get(NOVA_EVACUATE, [])
+        evac = self.where.get(self.model.evacuator, [])
         if self.model.instance_ha:
             result.steps.append(_on_controllers(self.model, "nova-evacuate runs on a controller",
                                                 evac, []))
+            if self.model.evacuator != NOVA_EVACUATE:
+                stock = self.where.get(NOVA_EVACUATE, [])
+                result.steps.append(Step(
+                    "puppet's nova-evacuate stays stopped (our constraint holds it)", not stock,
+                    f"{NOVA_EVACUATE} runs on {', '.join(stock)} beside "
+                    f"{self.model.evacuator}" if stock else ""))
             trig = set(self.where.get(UNFENCE_TRIGGER, []))
             missing = [n for n in self.sim_model.computes if n not in trig]
             result.steps.append(Step("compute-unfence-trigger runs on every Instance HA compute",
@@ -139,7 +145,7 @@ class Rehearsal:
         return f"{node}_monitor_{self.sim_model.remote_monitor_ms(node)}@{host}=7"
 
     def _evacuate_host(self) -> str:
-        hosts = [h for h in self.where.get(NOVA_EVACUATE, []) if h in self.model.controllers]
+        hosts = [h for h in self.where.get(self.model.evacuator, []) if h in self.model.controllers]
         return hosts[0] if hosts else self.model.controllers[0]
 
     def _compute_steps(self, run: Run, node: str, lost_controllers: Sequence[str]) -> List[Step]:
@@ -151,7 +157,7 @@ class Rehearsal:
         problems += [f for f in checks.errors(self.findings) if f.node is None]
         steps.append(Step(f"a fencing level of {node} pairs its power device with fence-nova",
                           not problems, "; ".join(str(p) for p in problems)))
-        placed = run.graph.placement_after(self.where).get(NOVA_EVACUATE, [])
+        placed = run.graph.placement_after(self.where).get(self.model.evacuator, [])
         step = _on_controllers(self.model, "nova-evacuate runs on a surviving controller",
                                placed, list(lost_controllers) + [node])
         allowed = [f for f in self.findings if f.severity == checks.ERROR
@@ -234,7 +240,7 @@ class Rehearsal:
         result.steps.append(Step(f"a fencing level can fence {ctrl}", not problems,
                                  "; ".join(str(p) for p in problems)))
         if self.model.instance_ha:
-            placed = run.graph.placement_after(self.where).get(NOVA_EVACUATE, [])
+            placed = run.graph.placement_after(self.where).get(self.model.evacuator, [])
             result.steps.append(_on_controllers(self.model, "nova-evacuate runs on a "
                                                 "surviving controller", placed, [ctrl]))
         computes = sorted({a.node for a in run.graph.fencing() if a.node in self.model.remotes})
@@ -297,15 +303,15 @@ class Rehearsal:
         return self.sim_model is not self.model
 
     def _with_controller(self, ctrl: str, node: str) -> ScenarioResult:
-        original = self.where.get(NOVA_EVACUATE)
-        self.where[NOVA_EVACUATE] = [ctrl]
+        original = self.where.get(self.model.evacuator)
+        self.where[self.model.evacuator] = [ctrl]
         try:
             return self.compute_and_evacuate_host(node)
         finally:
             if original is None:
-                self.where.pop(NOVA_EVACUATE, None)
+                self.where.pop(self.model.evacuator, None)
             else:
-                self.where[NOVA_EVACUATE] = original
+                self.where[self.model.evacuator] = original
 
 
 def unknown_node(model: ClusterModel, node: str) -> InputError:
@@ -327,8 +333,8 @@ def _on_controllers(model: ClusterModel, name: str, placed: List[str],
     if placed and len(good) == len(placed):
         return Step(name, True, f"on {', '.join(placed)}")
     if not placed:
-        return Step(name, False, "nova-evacuate is not started anywhere")
-    return Step(name, False, f"nova-evacuate is on {', '.join(placed)}, not a surviving "
+        return Step(name, False, f"{model.evacuator} is not started anywhere")
+    return Step(name, False, f"{model.evacuator} is on {', '.join(placed)}, not a surviving "
                              "controller")
 
 
