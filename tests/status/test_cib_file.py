@@ -5,7 +5,8 @@ import shutil
 
 import pytest
 
-from tripleo_instanceha.cluster.model import FENCE_NOVA, NOVA_EVACUATE
+from tripleo_instanceha.cluster.model import (EVACUATE_IHA, FENCE_NOVA, NOVA_EVACUATE,
+                                              STOCK_EVACUATE_FIRST, STOCK_EVACUATE_OFF)
 
 from .conftest import COMPUTES, on_file, run_status, settled, simulate
 
@@ -97,13 +98,48 @@ def test_stonith_monitor_failing_names_the_bmc_password(healthy, tmp_path):
 
 def test_nova_evacuate_stopped(tmp_path):
     def disable(model):
-        model.primitive(NOVA_EVACUATE).meta["target-role"] = "Stopped"
+        model.primitive(EVACUATE_IHA).meta["target-role"] = "Stopped"
 
     cib = settled(str(tmp_path), disable)
     code, data = report(cib)
+    assert code == 1 and failing(data) == [("nova-evacuate", EVACUATE_IHA)]
+    assert data["nova_evacuate"] == {"agent": EVACUATE_IHA, "running_on": []}
+    assert f"pcs resource enable {EVACUATE_IHA}" in data["reasons"][0]["fix"]
+
+
+def test_ours_runs_and_puppets_nova_evacuate_is_held_stopped(tmp_path):
+    """What the lifecycle tasks deploy passes: ours started, the stock agent stopped by us."""
+    cib = settled(str(tmp_path))
+    code, data = report(cib)
+    assert code == 0, data["reasons"]
+    assert data["nova_evacuate"]["agent"] == EVACUATE_IHA
+    assert len(data["nova_evacuate"]["running_on"]) == 1
+
+
+def test_puppets_nova_evacuate_running_beside_ours(tmp_path):
+    def unhold(model):
+        model.locations = [loc for loc in model.locations if loc.id != STOCK_EVACUATE_OFF]
+        model.orders = []
+
+    cib = settled(str(tmp_path), unhold)
+    code, data = report(cib)
     assert code == 1 and failing(data) == [("nova-evacuate", NOVA_EVACUATE)]
-    assert data["nova_evacuate"]["running_on"] == []
-    assert f"pcs resource enable {NOVA_EVACUATE}" in data["reasons"][0]["fix"]
+    assert "beside nova-evacuate-iha" in data["reasons"][0]["finding"]
+    assert STOCK_EVACUATE_OFF in data["reasons"][0]["fix"]
+
+
+def test_puppets_nova_evacuate_stopped_but_not_held(tmp_path):
+    """Stopped now (by an operator, say) but nothing of ours keeps it so."""
+    def unhold(model):
+        model.locations = [loc for loc in model.locations if loc.id != STOCK_EVACUATE_OFF]
+        model.orders = []
+        model.primitive(NOVA_EVACUATE).meta["target-role"] = "Stopped"
+
+    cib = settled(str(tmp_path), unhold)
+    code, data = report(cib)
+    assert code == 1 and failing(data) == [("nova-evacuate", NOVA_EVACUATE)]
+    finding = data["reasons"][0]["finding"]
+    assert STOCK_EVACUATE_OFF in finding and STOCK_EVACUATE_FIRST in finding
 
 
 def test_topology_missing_fence_nova(tmp_path):
@@ -226,7 +262,9 @@ def test_no_quorum(healthy, tmp_path):
 def test_instance_ha_not_configured(healthy, tmp_path):
     cib = str(tmp_path / "cib.xml")
     shutil.copy(healthy, cib)
-    for element in (f'<rsc_location id="location-{NOVA_EVACUATE}"/>',  # its constraint first
+    for element in (f'<rsc_location id="location-{NOVA_EVACUATE}"/>',  # its constraints first
+                    f'<rsc_location id="{STOCK_EVACUATE_OFF}"/>',
+                    f'<rsc_order id="{STOCK_EVACUATE_FIRST}"/>',
                     f'<primitive id="{NOVA_EVACUATE}"/>'):
         on_file(cib, ["cibadmin", "--delete", "--xml-text", element])
     code, data = report(cib)

@@ -18,7 +18,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from tripleo_instanceha.cluster.model import (FENCE_NOVA, NOVA_EVACUATE, ROLE_ATTRIBUTE,
+from tripleo_instanceha.cluster.model import (EVACUATE_IHA, FENCE_NOVA, NOVA_EVACUATE,
+                                              ROLE_ATTRIBUTE, STOCK_EVACUATE_FIRST,
+                                              STOCK_EVACUATE_OFF,
                                               UNFENCE_CLONE, UNFENCE_TRIGGER)
 from tripleo_instanceha.cluster.status import Snapshot
 from tripleo_instanceha.formatters.result import EXIT_CLEAN, EXIT_FINDINGS, Result
@@ -53,7 +55,10 @@ RULES = {
     "fencing-topology": "every Instance HA compute has a fencing level holding a power "
                         "device and stonith-fence_compute-fence-nova, each one configured",
     "stonith-devices": "every stonith device is started and has no failed operation",
-    "nova-evacuate": "nova-evacuate runs, once, on a cluster member",
+    "nova-evacuate": "the evacuation agent nova-evacuate-iha runs, once, on a cluster member, "
+                     "and puppet's nova-evacuate is stopped, held by the constraints "
+                     "tripleo-instanceha-stock-evacuate-off and -first (without "
+                     "nova-evacuate-iha in the CIB: nova-evacuate runs, once, on a member)",
     "unfence": "compute-unfence-trigger runs on every online Instance HA compute (it "
                "requires unfencing, so it runs only once fence-nova unfenced the node)",
     "evacuations": "no compute's evacuate attribute is pending (set by fence_compute, "
@@ -209,6 +214,8 @@ class Assessment(Result):
                          if _truthy(attrs.get(ROLE_ATTRIBUTE))]
         self.devices: List[Device] = []
         self.evacuate_nodes: List[str] = []
+        #: the resource that evacuates: ours when in the CIB, else puppet's
+        self.evacuator = NOVA_EVACUATE
         self._judge()
         self.verdict = DEGRADED if self.findings else PROTECTED
         self.exit_code = EXIT_FINDINGS if self.findings else EXIT_CLEAN
@@ -410,27 +417,51 @@ class Assessment(Result):
             self._fail("stonith-devices", rid, f"{what}{detail}", fix)
 
     def _nova_evacuate(self) -> None:
-        running = self._instances(NOVA_EVACUATE)
+        evacuator = EVACUATE_IHA if EVACUATE_IHA in self.primitives else NOVA_EVACUATE
+        self.evacuator = evacuator
+        if evacuator == EVACUATE_IHA:
+            self._stock_held()
+        running = self._instances(evacuator)
         started = [r for r in running if r.role == "Started" and not r.failed]
         self.evacuate_nodes = [n for r in started for n in r.nodes]
         members = self._members()
         if any(r.failed for r in running):
-            self._fail("nova-evacuate", NOVA_EVACUATE, "FAILED: nobody evacuates a fenced "
-                       "compute", f"'pcs resource cleanup {NOVA_EVACUATE}'; its log on the "
+            self._fail("nova-evacuate", evacuator, "FAILED: nobody evacuates a fenced "
+                       "compute", f"'pcs resource cleanup {evacuator}'; its log on the "
                        "controller says why (journalctl -t NovaEvacuate, "
                        "/var/log/pacemaker/pacemaker.log)")
         elif not self.evacuate_nodes:
-            self._fail("nova-evacuate", NOVA_EVACUATE, "not running: nobody evacuates a "
-                       "fenced compute", f"'pcs resource enable {NOVA_EVACUATE}' if it was "
-                       f"disabled, else 'pcs resource cleanup {NOVA_EVACUATE}'")
+            self._fail("nova-evacuate", evacuator, "not running: nobody evacuates a "
+                       "fenced compute", f"'pcs resource enable {evacuator}' if it was "
+                       f"disabled, else 'pcs resource cleanup {evacuator}'")
         elif len(self.evacuate_nodes) > 1:
-            self._fail("nova-evacuate", NOVA_EVACUATE, "running on several nodes: "
+            self._fail("nova-evacuate", evacuator, "running on several nodes: "
                        + ", ".join(self.evacuate_nodes),
-                       f"'pcs resource cleanup {NOVA_EVACUATE}'")
+                       f"'pcs resource cleanup {evacuator}'")
         elif members and self.evacuate_nodes[0] not in members:
-            self._fail("nova-evacuate", NOVA_EVACUATE, f"runs on {self.evacuate_nodes[0]}, "
+            self._fail("nova-evacuate", evacuator, f"runs on {self.evacuate_nodes[0]}, "
                        "which is not a cluster member", "check its location constraints "
                        "('pcs constraint location config')")
+
+    def _stock_held(self) -> None:
+        """Ours runs in place of puppet's nova-evacuate: it must be stopped, and held so."""
+        stock = [n for r in self._instances(NOVA_EVACUATE) if r.role == "Started"
+                 for n in r.nodes]
+        if stock:
+            self._fail("nova-evacuate", NOVA_EVACUATE, f"puppet's {NOVA_EVACUATE} runs on "
+                       f"{', '.join(stock)} beside {EVACUATE_IHA}: two agents evacuate the "
+                       "same computes", "deploy again (external deploy step 5 re-creates "
+                       f"{STOCK_EVACUATE_OFF} and {STOCK_EVACUATE_FIRST}); 'pcs constraint "
+                       "--full' lists them")
+        constraints = self.snapshot.cib.find("configuration/constraints")
+        found = {c.get("id") for c in (constraints if constraints is not None else [])}
+        missing = [cid for cid in (STOCK_EVACUATE_OFF, STOCK_EVACUATE_FIRST)
+                   if cid not in found]
+        if missing and NOVA_EVACUATE in self.primitives and not stock:
+            self._fail("nova-evacuate", NOVA_EVACUATE, "not held stopped: "
+                       + ", ".join(missing) + f" missing, so it may start beside "
+                       f"{EVACUATE_IHA}", "deploy again (external deploy step 5 creates "
+                       "them)")
 
     def _evacuations(self) -> None:
         values = self.snapshot.evacuate
@@ -487,7 +518,8 @@ class Assessment(Result):
             "rules": [r.to_dict() for r in self.rules.values()],
             "computes": [c.to_dict() for c in self.computes],
             "stonith_devices": [d.to_dict() for d in self.devices],
-            "nova_evacuate": {"running_on": self.evacuate_nodes},
+            "nova_evacuate": {"agent": self.evacuator,
+                              "running_on": self.evacuate_nodes},
             "evacuate_attributes": snap.evacuate,
             "not_shown": dict(snap.not_shown),
             "nova": {"checked": False, "reason": NOVA_NOT_CHECKED},
@@ -508,8 +540,9 @@ class Assessment(Result):
         bad = [d for d in self.devices if not d.healthy]
         lines.append(f"  stonith devices: {len(self.devices) - len(bad)} of {len(self.devices)} "
                      "started without failures")
-        lines.append("  nova-evacuate: " + (f"running on {', '.join(self.evacuate_nodes)}"
-                                            if self.evacuate_nodes else "NOT running"))
+        lines.append(f"  {self.evacuator}: "
+                     + (f"running on {', '.join(self.evacuate_nodes)}"
+                        if self.evacuate_nodes else "NOT running"))
         for rule in self.not_checked():
             lines.append(f"  not checked [{rule.id}]: {rule.reason}")
         lines.append(f"  not checked [nova]: {NOVA_NOT_CHECKED}")
