@@ -93,6 +93,21 @@ def live_template(tmp_path_factory, example, cluster_stack):
         return harness.live_cib(plan, str(tmp_path_factory.mktemp("live")))
 
 
+@pytest.fixture(scope="session")
+def puppet_template(tmp_path_factory, example, cluster_stack):
+    """The same cluster as puppet alone leaves it, before the lifecycle tasks' step 5."""
+    plan, _fencing = example
+    with stacks.active(cluster_stack):
+        return harness.live_cib(plan, str(tmp_path_factory.mktemp("puppet")), lifecycle=False)
+
+
+@pytest.fixture
+def puppet_cib(tmp_path, puppet_template):
+    path = str(tmp_path / "cib.xml")
+    shutil.copyfile(puppet_template, path)
+    return path
+
+
 @pytest.fixture
 def cib(tmp_path, live_template):
     path = str(tmp_path / "cib.xml")

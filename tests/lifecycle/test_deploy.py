@@ -21,6 +21,8 @@ DISABLE_RELEASE = "11.6.0"
 
 IHA_OBJECTS = {
     "nova-evacuate": "//configuration//primitive[@id='nova-evacuate']",
+    "nova-evacuate-iha": "//configuration//primitive[@id='nova-evacuate-iha']",
+    "our constraints": "//constraints/*[starts-with(@id, 'tripleo-instanceha-')]",
     "unfence trigger": "//configuration//primitive[@id='compute-unfence-trigger']",
     "unfence clone": "//configuration//clone[@id='compute-unfence-trigger-clone']",
     "fence-nova": "//configuration//primitive[@id='stonith-fence_compute-fence-nova']",
@@ -63,7 +65,7 @@ def test_enabled_deploy_passes_and_leaves_the_cluster_alone(tmp_path, cib, examp
     run = _runner(tmp_path, cib, plan).deploy(
         _outputs(lifecycle_outputs, ENABLE_RELEASE, fencing))
     assert run.returncode == 0, run.stdout[-3000:]
-    assert "TASK [Locate nova-evacuate]" in run.stdout
+    assert "TASK [Locate nova-evacuate-iha]" in run.stdout
     assert "TASK [Stop when the Instance HA chain is broken]" in run.stdout
     assert _configuration(cib) == before
     for device in _devices(fencing["FencingConfig"]):
@@ -130,7 +132,7 @@ def test_verification_reports_every_broken_link(tmp_path, cib, example, lifecycl
     first, second = (p.name for p in plan.iha_computes)
     for change in (["stonith", "update", "stonith-fence_compute-fence-nova",
                     f"pcmk_host_list={first}"],
-                   ["resource", "disable", "nova-evacuate"],
+                   ["resource", "disable", "nova-evacuate-iha"],
                    ["node", "attribute", first, "compute-instanceha-role="]):
         subprocess.run(["pcs", "-f", cib] + change, check=True, capture_output=True)
     # pacemaker acts on the change (stops nova-evacuate) and loses the second compute
@@ -141,7 +143,7 @@ def test_verification_reports_every_broken_link(tmp_path, cib, example, lifecycl
     shutil.move(cib + ".after", cib)
     run = _runner(tmp_path, cib, plan).deploy(_outputs(lifecycle_outputs, ENABLE_RELEASE, fencing))
     assert run.returncode != 0
-    assert "nova-evacuate is not running" in run.stdout
+    assert "nova-evacuate-iha is not running" in run.stdout
     assert f"does not list {second} in pcmk_host_list" in run.stdout
     assert f"pacemaker_remote is not online on {second}," in run.stdout
     assert f"compute-instanceha-role=true is not set on {first}," in run.stdout
@@ -161,7 +163,7 @@ def test_verification_reports_a_compute_whose_level_lacks_fence_nova(
     assert run.returncode != 0
     assert f"the fencing level of {first} does not hold stonith-fence_compute-fence-nova" \
         in run.stdout, run.stdout[-3000:]
-    assert "nova-evacuate is not running" not in run.stdout
+    assert "is not running, so no instance" not in run.stdout
 
 
 def test_disable_removes_instance_ha_and_is_idempotent(tmp_path, cib, example, example_disabled,
@@ -190,13 +192,13 @@ def test_disable_removes_instance_ha_and_is_idempotent(tmp_path, cib, example, e
     assert _summary(cib) == _summarise(never.to_element().find("configuration"))
 
     # pacemaker only stops the deleted resources: nothing is fenced, and the result is valid
+    # (nova-evacuate-iha was stopped while the tasks waited; nova-evacuate never ran)
     sim = Simulator(str(tmp_path / "sim"))
     after = sim.simulate(cib, "after-disable")
     assert after.graph.fencing() == []
     stopped = {a.rsc.split(":")[0] for a in after.graph.actions.values()
                if a.operation == "stop" and a.rsc}
-    assert stopped == {"nova-evacuate", "compute-unfence-trigger",
-                       "stonith-fence_compute-fence-nova"}, stopped
+    assert stopped == {"compute-unfence-trigger", "stonith-fence_compute-fence-nova"}, stopped
     code, messages = sim.verify(after.after)
     assert code == 0, messages
 
@@ -255,7 +257,8 @@ def _summarise(conf):
                       for nv in conf.find("rsc_defaults").iter("nvpair"))
     node_attrs = sorted((n.get("uname"), nv.get("name"), nv.get("value"))
                         for n in conf.find("nodes") for nv in n.iter("nvpair"))
-    constraints = sorted(c.get("rsc") for c in conf.find("constraints"))
+    constraints = sorted(c.get("rsc") or "%s>%s" % (c.get("first"), c.get("then"))
+                         for c in conf.find("constraints"))
     return prims, levels, defaults, node_attrs, constraints
 
 
