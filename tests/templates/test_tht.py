@@ -78,3 +78,14 @@ def test_render_failure_is_reported_with_the_tools_output(tmp_path):
     assert not run.ok and run.output
     with pytest.raises(tht.THTToolError, match="process-templates.py failed"):
         run.check("process-templates.py")
+
+
+def test_overlay_carries_the_files_templates_get_file(tmp_path):
+    """The evacuation agent is not YAML: the lifecycle template reads it with get_file."""
+    from tripleo_instanceha.paths import template_tree
+    rel = os.path.join("deployment", "pacemaker", "ocf", "tripleo-instanceha", "NovaEvacuate")
+    laid = tht.overlay(tht.fetch("18.0.0"), str(tmp_path / "tree"))
+    with open(os.path.join(laid, rel), "rb") as got, \
+            open(os.path.join(template_tree(), rel), "rb") as want:
+        assert got.read() == want.read()
+    assert os.access(os.path.join(laid, rel), os.X_OK)
