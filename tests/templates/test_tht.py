@@ -89,3 +89,13 @@ def test_overlay_carries_the_files_templates_get_file(tmp_path):
             open(os.path.join(template_tree(), rel), "rb") as want:
         assert got.read() == want.read()
     assert os.access(os.path.join(laid, rel), os.X_OK)
+
+
+def test_prepares_output_templates_carry_the_agent_too():
+    """prepare's instance-ha-templates/ is deployed as is: get_file must find the agent there."""
+    from tripleo_instanceha.paths import template_tree
+    from tripleo_instanceha.prepare import templates as prepared
+    rel = os.path.join("deployment", "pacemaker", "ocf", "tripleo-instanceha", "NovaEvacuate")
+    files = prepared.adapted_templates(tht.fetch("18.0.0"))
+    with open(os.path.join(template_tree(), rel), encoding="utf-8") as handle:
+        assert files[os.path.join(prepared.SUBDIR, rel)] == handle.read()
