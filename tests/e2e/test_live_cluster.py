@@ -3,11 +3,14 @@
 Real: corosync, pacemakerd and pacemaker-remoted (3 controllers, 2 Instance HA
 computes, each in its own namespaces), the CIB of the project's cluster model
 for the bundled example plan, pacemaker's fencing and scheduling, Debian's
-fence_compute and fence_evacuate with python3-novaclient.
+fence_compute and fence_evacuate with python3-novaclient, and the project's
+own evacuation agent ``ocf:tripleo-instanceha:NovaEvacuate`` running as
+``nova-evacuate-iha``, as the lifecycle tasks deploy it.
 Stand-ins: the power fence device (``fence_ns`` kills/starts a node's
-namespace), Keystone/Nova/Glance (a small fake keeping state), and
-**NovaEvacuate, which is a stand-in** following the documented contract of
-ocf:openstack:NovaEvacuate (not packaged in Debian).
+namespace), Keystone/Nova/Glance (a small fake keeping state), and the stock
+ocf:openstack:NovaEvacuate (not packaged in Debian), a stand-in following its
+documented contract, there only so that pacemaker can probe puppet's
+``nova-evacuate``, which our constraint keeps stopped.
 
 Each test checks one claim against what pacemaker's fencing history and the
 fake Nova recorded during the shared run (see conftest.py).
@@ -19,7 +22,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tripleo_instanceha.cluster.model import FENCE_NOVA, NOVA_EVACUATE
+from tripleo_instanceha.cluster.model import (EVACUATE_IHA, FENCE_NOVA, NOVA_EVACUATE,
+                                              STOCK_EVACUATE_FIRST, STOCK_EVACUATE_OFF)
 
 from . import scenarios
 from .scenarios import fqdn
@@ -62,6 +66,13 @@ def test_the_cluster_runs_the_projects_cib(run):
     assert power == {"fence_ns"}
     evac = live.find(".//primitive[@id='%s']" % NOVA_EVACUATE)
     assert (evac.get("provider"), evac.get("type")) == ("openstack", "NovaEvacuate")
+    # the product's agent evacuates; puppet's nova-evacuate is held stopped by our constraints
+    ours = live.find(".//primitive[@id='%s']" % EVACUATE_IHA)
+    assert (ours.get("provider"), ours.get("type")) == ("tripleo-instanceha", "NovaEvacuate")
+    off = live.find(".//rsc_location[@id='%s']" % STOCK_EVACUATE_OFF)
+    assert off.get("rsc") == NOVA_EVACUATE
+    order = live.find(".//rsc_order[@id='%s']" % STOCK_EVACUATE_FIRST)
+    assert (order.get("first"), order.get("then")) == (NOVA_EVACUATE, EVACUATE_IHA)
 
 
 def test_crashed_compute_is_fenced_through_its_level(run):

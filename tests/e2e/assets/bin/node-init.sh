@@ -9,6 +9,9 @@ set -eu
 STATE=$1 NODE=$2
 ND=$STATE/nodes/$NODE
 ASSETS=$(cd "$(dirname "$0")/.." && pwd)
+# the product's own agents (ocf:tripleo-instanceha:NovaEvacuate), as the
+# lifecycle tasks install them on every controller
+PRODUCT_OCF=$(cd "$ASSETS/../../../deployment/pacemaker/ocf" && pwd)
 ROLE=$(cat "$ND/role")
 hostname "$NODE"
 mount --rbind /run/netns "$ND/run/netns"
@@ -19,7 +22,7 @@ mount --bind "$ND/lib-pacemaker" /var/lib/pacemaker
 mount --bind "$ND/lib-corosync" /var/lib/corosync
 mount --bind "$ND/etc-corosync" /etc/corosync
 mount -t overlay overlay -o "lowerdir=$ASSETS/sbin:/usr/sbin" /usr/sbin
-mount -t overlay overlay -o "lowerdir=$ASSETS/ocf:/usr/lib/ocf/resource.d" /usr/lib/ocf/resource.d
+mount -t overlay overlay -o "lowerdir=$ASSETS/ocf:$PRODUCT_OCF:/usr/lib/ocf/resource.d" /usr/lib/ocf/resource.d
 # Debian's fence_compute/fence_evacuate need the inspect.getargspec shim.
 export PYTHONPATH=$ASSETS/compat
 export PCMK_logfile=/var/log/pacemaker/pacemaker.log PCMK_logfacility=none
