@@ -139,12 +139,13 @@ class Runner:
                               cwd=self.workdir, timeout=600)
 
     # -- THT's play shapes ------------------------------------------------
-    def deploy(self, outputs: Mapping[str, Any], extra=None, name="deploy"):
+    def deploy(self, outputs: Mapping[str, Any], extra=None, name="deploy", settle=True):
         """External deploy steps 1-5, then the external post deploy tasks.
 
         Between step 5 and the post deploy tasks pacemaker acts on what step 5
         changed (bin/cib-settle runs the transition on the CIB file), as a
-        running cluster does before the verification reads it.
+        running cluster does before the verification reads it. ``settle``
+        False leaves that transition to the test, to judge it itself.
         """
         ext = self.write_tasks(f"{name}-external", outputs.get("external_deploy_tasks"))
         post = self.write_tasks(f"{name}-external-post",
@@ -153,11 +154,13 @@ class Runner:
                   "gather_facts": False, "any_errors_fatal": True, "become": False,
                   "vars": {"step": str(step)},
                   "tasks": [{"ansible.builtin.include_tasks": ext}]} for step in range(1, 6)]
-        plays.append({"hosts": "undercloud", "name": "Pacemaker acts on the changes",
-                      "gather_facts": False, "become": False, "tasks": [
-                          {"name": "Run the transition on the CIB file",
-                           "ansible.builtin.command": CIB_SETTLE,
-                           "environment": {"CIB_file": self.cib}, "changed_when": False}]})
+        if settle:
+            plays.append({"hosts": "undercloud", "name": "Pacemaker acts on the changes",
+                          "gather_facts": False, "become": False, "tasks": [
+                              {"name": "Run the transition on the CIB file",
+                               "ansible.builtin.command": CIB_SETTLE,
+                               "environment": {"CIB_file": self.cib},
+                               "changed_when": False}]})
         plays.append({"hosts": "undercloud", "name": "External deployment Post Deploy tasks",
                       "gather_facts": False, "any_errors_fatal": True, "become": False,
                       "tasks": [{"ansible.builtin.include_tasks": post}]})
