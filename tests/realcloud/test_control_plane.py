@@ -196,6 +196,30 @@ def test_unfence_after_heartbeat_keeps_host_schedulable(cloud):
     cloud.recover_and_unfence(C0, SHORT[0])
 
 
+def test_unfence_before_nova_compute_starts_keeps_host_schedulable(cloud):
+    """Upstream's order: THT's check-run-nova-compute execs nova-compute only once the
+    service is no longer forced down, i.e. after fence_compute -o on. nova-api skips the
+    trait sync (service down), but the compute's start-up resource audit reads the now
+    enabled service and removes the trait itself.
+    """
+    ids = cloud.boot(C1, 2)
+    cloud.fail_and_evacuate(C1, SHORT[1])
+    cloud.wait_evacuated(ids, C0)
+    cloud.attrd_no(C1)
+    cloud.agent("fence_compute", "on", SHORT[1])
+    service = cloud.service(C1)
+    assert (service.status, service.state, service.is_forced_down) == \
+        ("enabled", "down", False)
+    assert TRAIT in cloud.traits(C1)
+    before = service.updated_at
+    cloud.restart(C1)
+    cloud.wait_heartbeat(C1, before)
+    wait_for(f"{TRAIT} removed by the start-up audit", lambda: TRAIT not in cloud.traits(C1), 30)
+    cloud.fail_and_evacuate(C0, SHORT[0])
+    cloud.wait_evacuated(ids, C1)
+    cloud.recover_and_unfence(C0, SHORT[0])
+
+
 def test_unfence_before_first_heartbeat_leaves_host_disabled_in_placement(cloud):
     """Pitfall 6, the defect: unfenced between the restarted compute's start-up trait sync
     and its first heartbeat, nova-api sees the service down and skips the sync; the trait
@@ -204,7 +228,6 @@ def test_unfence_before_first_heartbeat_leaves_host_disabled_in_placement(cloud)
     ids = cloud.boot(C1, 2)
     cloud.fail_and_evacuate(C1, SHORT[1])
     cloud.wait_evacuated(ids, C0)
-    before = cloud.service(C1).updated_at
     log = os.path.join(cloud.plane.logs, f"nova-compute-{C1}.log")
     offset = os.path.getsize(log)
     cloud.restart(C1)
@@ -221,9 +244,9 @@ def test_unfence_before_first_heartbeat_leaves_host_disabled_in_placement(cloud)
     # (The window is INITIAL_REPORTING_DELAY minus the agent's ~1-3 s: tight but real.)
     assert f"Compute service on host {C1} is down. The {TRAIT} trait" in \
         _tail(api_log, api_offset), "the first heartbeat came before the unfence"
-    cloud.wait_heartbeat(C1, before)
-    service = cloud.service(C1)
-    assert (service.status, service.state) == ("enabled", "up")
+    # (updated_at moved with the unfence's own writes: wait for nova's "up" instead.)
+    wait_for(f"{C1} up", lambda: cloud.service(C1).state == "up")
+    assert cloud.service(C1).status == "enabled"
     time.sleep(2 * cloud.plane.report_interval)
     assert TRAIT in cloud.traits(C1)
     # The next failure: C0's servers have nowhere to go.
