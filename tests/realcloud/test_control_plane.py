@@ -196,28 +196,28 @@ def test_unfence_after_heartbeat_keeps_host_schedulable(cloud):
     cloud.recover_and_unfence(C0, SHORT[0])
 
 
-def test_unfence_before_nova_compute_starts_keeps_host_schedulable(cloud):
+def test_unfence_before_nova_compute_starts_cannot_clear_force_down(cloud):
     """Upstream's order: THT's check-run-nova-compute execs nova-compute only once the
-    service is no longer forced down, i.e. after fence_compute -o on. nova-api skips the
-    trait sync (service down), but the compute's start-up resource audit reads the now
-    enabled service and removes the trait itself.
+    service is no longer forced down, i.e. after fence_compute -o on. Nova 34 refuses that
+    force-up (400) while the host's evacuation migrations are still "done" (only the
+    restarted compute completes them); fence_compute only warns, enables, and exits 0.
     """
     ids = cloud.boot(C1, 2)
     cloud.fail_and_evacuate(C1, SHORT[1])
     cloud.wait_evacuated(ids, C0)
     cloud.attrd_no(C1)
+    api_log = os.path.join(cloud.plane.logs, "nova.log")
+    api_offset = os.path.getsize(api_log)
     cloud.agent("fence_compute", "on", SHORT[1])
+    assert '"PUT /v2.1/os-services/force-down" status: 400' in _tail(api_log, api_offset)
     service = cloud.service(C1)
     assert (service.status, service.state, service.is_forced_down) == \
-        ("enabled", "down", False)
-    assert TRAIT in cloud.traits(C1)
-    before = service.updated_at
-    cloud.restart(C1)
-    cloud.wait_heartbeat(C1, before)
-    wait_for(f"{TRAIT} removed by the start-up audit", lambda: TRAIT not in cloud.traits(C1), 30)
-    cloud.fail_and_evacuate(C0, SHORT[0])
-    cloud.wait_evacuated(ids, C1)
-    cloud.recover_and_unfence(C0, SHORT[0])
+        ("enabled", "down", True)
+    assert set(cloud.evacuations(ids).values()) == {"done"}
+    # Only a started nova-compute gets out of this: it completes the migrations, its
+    # start-up audit drops the trait (the service is enabled), and force-up then works.
+    cloud.recover_and_unfence(C1, SHORT[1])
+    assert set(cloud.evacuations(ids).values()) == {"completed"}
 
 
 def test_unfence_before_first_heartbeat_leaves_host_disabled_in_placement(cloud):
