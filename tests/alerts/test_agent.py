@@ -69,7 +69,7 @@ def test_fencing_of_a_compute_is_one_line_one_count_and_one_syslog_line(alert):
     [line] = lines(alert.dir)
     assert line == {
         "source": "tripleo-instanceha", "kind": "fencing", "target": "compute-0",
-        "action": "reboot", "result": "ok", "executioner": ME, "origin": "ctl-1",
+        "action": "reboot", "rc": "0", "result": "ok", "executioner": ME, "origin": "ctl-1",
         "recorder": ME, "controller": ME, "sequence": "7", "desc": FENCED % ME,
         "timestamp": "2026-12-03T13:00:00.000001", "pacemaker": "2.1.5"}
     assert textfile(alert.dir) == {
