@@ -249,3 +249,11 @@ def test_the_agent_runs_on_python_3_6_syntax():
     with open(AGENT) as f:
         ast.parse(f.read(), feature_version=(3, 6))
     assert os.access(AGENT, os.X_OK)
+
+
+def test_an_at_sign_in_the_failure_reason_does_not_move_the_origin(alert):
+    desc = ("Operation reboot of compute-0 by %s for pacemaker-controld.99@ctl-1: Error "
+            "(fence_ipmilan: login admin@10.0.0.5: refused) (ref=5)" % ME)
+    alert(kind="fencing", node="compute-0", task="reboot", rc="1", desc=desc)
+    [line] = lines(alert.dir)
+    assert line["origin"] == "ctl-1" and line["executioner"] == ME and line["result"] == "failed"
