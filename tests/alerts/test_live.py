@@ -146,7 +146,7 @@ def _ours(env):
     if kind in ("fencing", "node"):
         return env.get("CRM_alert_node") in COMPUTES
     if kind == "resource":
-        return env.get("CRM_alert_rsc") == "nova-evacuate"
+        return env.get("CRM_alert_rsc") in ("nova-evacuate",) + COMPUTES
     return False
 
 
@@ -242,6 +242,48 @@ def test_the_webhook_gets_each_line_from_inside_the_cluster(node, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_remote_connection_that_fails(node):
+    """compute-0's connection resource, to a port nobody listens on: pacemaker fails its
+    start, reports the remote node lost and fences it (fencing asked by the cluster)."""
+    seen = Alerts(node)
+    before = len(seen.lines())
+    _ok(node.run(
+        "cibadmin --create -o resources --xml-text '<primitive id=\"compute-0\" class=\"ocf\" "
+        "provider=\"pacemaker\" type=\"remote\"><instance_attributes id=\"c0-ia\">"
+        "<nvpair id=\"c0-server\" name=\"server\" value=\"127.0.0.1\"/>"
+        "<nvpair id=\"c0-port\" name=\"port\" value=\"3999\"/></instance_attributes>"
+        "<operations><op id=\"c0-start\" name=\"start\" interval=\"0\" timeout=\"15s\"/>"
+        "</operations></primitive>'"))
+
+    def failed(lines):
+        return any(x.get("resource") == "compute-0" and x["task"] == "start"
+                   and x["result"] != "ok" for x in lines[before:])
+
+    everything = seen.settle(failed, timeout=120)
+    truth = seen.truth()
+    # the webhook of the test before is gone: each event is still logged, then its failure
+    lines = [x for x in everything if x["kind"] != "webhook-failure"]
+    failures = [x for x in everything[before:] if x["kind"] == "webhook-failure"]
+    assert len(failures) == len(lines) - before and all(
+        x["reason"] == "URLError" and x["webhook"] == "http://127.0.0.1" for x in failures)
+    assert sorted(_line_fields(x) for x in lines) == sorted(
+        _fields(env) for env in truth.values() if _ours(env)), (lines[before:], truth)
+    start = next(x for x in lines[before:] if x.get("resource") == "compute-0")
+    assert start["remote_connection"] is True and start["on_node"] == ME, start
+    for fencing in (x for x in lines[before:] if x["kind"] == "fencing"):
+        assert fencing["target"] == "compute-0" and fencing["recorder"] == ME, fencing
+    new = lines[before:]
+    assert [(x["node"], x["event"]) for x in new if x["kind"] == "node"] == [("compute-0", "lost")]
+    [fenced] = [x for x in new if x["kind"] == "fencing"]
+    assert "for pacemaker-controld." in fenced["desc"] and fenced["result"] == "ok"
+    got = counters(seen.textfile())
+    assert got[key("tripleo_instanceha_remote_node_events_total", node="compute-0",
+                   event="lost")] == 1.0
+    assert got[key("tripleo_instanceha_fencing_total", target="compute-0", action="reboot",
+                   result="ok")] == 3.0  # stonith_admin twice, then the cluster
+    print("SAMPLE-REMOTE", json.dumps(lines[before:], sort_keys=True))
 
 
 def test_the_disable_path_finds_ours_and_leaves_the_rest(node):
