@@ -257,3 +257,13 @@ def test_an_at_sign_in_the_failure_reason_does_not_move_the_origin(alert):
     alert(kind="fencing", node="compute-0", task="reboot", rc="1", desc=desc)
     [line] = lines(alert.dir)
     assert line["origin"] == "ctl-1" and line["executioner"] == ME and line["result"] == "failed"
+
+
+def test_an_unwritable_textfile_is_one_line_on_stderr_and_exit_1(alert):
+    """Pacemaker logs an alert's exit code and output: say which file, no traceback."""
+    missing = str(alert.dir / "no-such-folder" / "iha.prom")
+    done = alert(kind="fencing", node="compute-0", task="reboot", rc="0", desc=FENCED % ME,
+                 iha_textfile=missing)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == "tripleo-instanceha: %s.lock: No such file or directory\n" % missing
+    assert [x["target"] for x in lines(alert.dir)] == ["compute-0"]  # the line went out first
