@@ -22,6 +22,7 @@ def test_wheel_carries_templates_example_and_entry_points(tmp_path):
                  "deployment/pacemaker/compute-instanceha-baremetal-puppet.yaml",
                  "deployment/pacemaker/compute-instanceha-lifecycle.yaml",
                  "deployment/pacemaker/ocf/tripleo-instanceha/NovaEvacuate",
+                 "deployment/pacemaker/alerts/tripleo-instanceha-alert",
                  "puppet/services/pacemaker/compute-instanceha.yaml",
                  "roles/ComputeInstanceHA.yaml"):
         assert data + path in names, path

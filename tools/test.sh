@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-bash tools/setup-env.sh rehearse test e2e stacks
+bash tools/setup-env.sh rehearse test e2e stacks cloud
 .venv/bin/flake8 tools tests
 set +e
 .venv/bin/python -m pytest -p no:cacheprovider "$@"

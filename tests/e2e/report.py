@@ -40,6 +40,13 @@ def table(results: dict) -> str:
             lines.append("%s: cluster up in %s s" % (run.profile.title, _fmt(run.bring_up)))
             for retry in getattr(run, "retries", ()):
                 lines.append("%s: RETRIED ONCE %s" % (run.profile.title, retry))
+            leave = run.observations.get("remote restart in maintenance")
+            if leave is not None and not leave.error:
+                lines.append("%s: leaving maintenance after the remote restart (shutdown "
+                             "request pending: %s): %s, back after %s s" % (
+                                 run.profile.title, "yes" if leave.shutdown_pending else "no",
+                                 "FENCED the compute" if leave.fenced_on_leave
+                                 else "nothing fenced", _fmt(leave.returned)))
     lines.append("")
     lines.append("measured vs the recovery budget of rehearse (seconds after the fault):")
     head = ("profile", "scenario", "1st evacuate", "budget", "VM ACTIVE", "budget")

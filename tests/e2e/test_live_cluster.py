@@ -221,5 +221,6 @@ def test_a_remote_restarted_in_maintenance_is_not_reconnected_until_lifted(e2e_r
     assert state == {"online": "false", "maintenance": "true"}
     # lifted: the connection comes back and the same calls succeed
     assert obs.after_lift and all(rc == 0 for _, rc, _ in obs.after_lift[-1]), obs.after_lift
-    # a clean restart in maintenance fences nothing
+    # a clean restart in maintenance fences nothing while the maintenance lasts; what
+    # leaving does is an open finding (obs.fenced_on_leave, printed with the timings)
     assert not [e for e in obs.history if e["action"] in ("reboot", "off")], obs.history
