@@ -449,7 +449,7 @@ class Runner:
         """
         victim = self.cluster.computes[0]
         viewer = self.cluster.viewer()
-        evacuator = self.model.evacuator()
+        evacuator = self.model.evacuator
         running = self.cluster.running_on(viewer, evacuator)
         if len(running) != 1:
             raise live.HarnessError("%s runs on %s" % (evacuator, running))
@@ -467,7 +467,7 @@ class Runner:
         self.cluster.kill_node(victim)
         self._watch(obs, viewer, before, ["vm-tagged-flavor", "vm-tagged-image"],
                     ["vm-untagged"])
-        obs.evacuation_host_after = self.cluster.running_on(viewer, self.model.evacuator())
+        obs.evacuation_host_after = self.cluster.running_on(viewer, self.model.evacuator)
 
     def remote_restart_in_maintenance(self, obs: Observation) -> None:
         """pacemaker_remote restarts (as a package update does) while its connection
