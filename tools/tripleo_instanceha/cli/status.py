@@ -20,6 +20,11 @@ from tripleo_instanceha.formatters.result import EXIT_CLEAN, EXIT_FINDINGS, Resu
 from tripleo_instanceha.nova import judge, read
 
 
+#: why the Nova half is absent when neither --os-cloud nor OS_* was given
+NOVA_NOT_ASKED = ("Nova (nova-compute services, evacuations, servers) was not read: pass "
+                  "--os-cloud CLOUD or source overcloudrc (OS_*)")
+
+
 class Report(Result):
     """The cluster's assessment with the Nova findings merged into one verdict."""
 
@@ -31,7 +36,9 @@ class Report(Result):
 
     def to_dict(self) -> dict:
         data = self.assessment.to_dict()
-        if self.nova is not None:
+        if self.nova is None:
+            data["nova"] = {"checked": False, "reason": NOVA_NOT_ASKED}
+        else:
             data["nova"] = self.nova.to_dict()
             data["reasons"] += [f.to_dict() for f in self.nova.findings]
         data["verdict"] = self.verdict
@@ -40,7 +47,9 @@ class Report(Result):
     def to_text(self) -> str:
         lines = self.assessment.to_text().splitlines()
         if self.nova is None:
-            return "\n".join(lines)
+            return "\n".join(f"  not checked [nova]: {NOVA_NOT_ASKED}"
+                             if line.startswith("  not checked [nova]") else line
+                             for line in lines)
         lines = [line for line in lines if not line.startswith(("  not checked [nova]",
                                                                 "Verdict:"))]
         at = lines.index("Reasons:") if "Reasons:" in lines else len(lines)
