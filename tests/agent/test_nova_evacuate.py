@@ -143,8 +143,18 @@ class Agent:
                              % (len(self.calls()), timeout, count, self.calls()))
 
     def worker_pids(self) -> list:
+        """Workers in this node's mount namespace only: other nodes (another
+        stack's, another checkout's) run the same command line at the same path."""
         out = self.node.run("pgrep -f 'NovaEvacuat[e] worker' || true").stdout
-        return [int(p) for p in out.split()]
+        ours = os.readlink("/proc/%d/ns/mnt" % self.node.proc.pid)
+        found = []
+        for pid in (int(p) for p in out.split()):
+            try:
+                if os.readlink("/proc/%d/ns/mnt" % pid) == ours:
+                    found.append(pid)
+            except OSError:  # gone meanwhile
+                pass
+        return found
 
 
 @pytest.fixture

@@ -142,8 +142,10 @@ class LiveCluster:
     """3 controllers + N pacemaker_remote computes + an "api" namespace."""
 
     def __init__(self, prefix: str, state_dir: str, nodes: list[NodeSpec], api_ip: str,
-                 remoted: str, token_ms: int = 1000) -> None:
+                 remoted: str, token_ms: int = 1000, held_stopped: tuple = ()) -> None:
         self.prefix = prefix
+        #: resources the configuration keeps stopped (puppet's nova-evacuate beside ours)
+        self.held_stopped = frozenset(held_stopped)
         self.state = state_dir
         self.nodes = {n.name: n for n in nodes}
         self.api_ip = api_ip
@@ -402,8 +404,9 @@ class LiveCluster:
             if name in self.computes and int(node.get("resources_running", "0")) == 0:
                 return False
         top = mon.find("resources")
-        if top is None or any(r.get("role") != "Started" or r.get("failed") == "true"
-                              for r in top.findall("resource")):
+        if top is None or any(r.get("failed") == "true" or r.get("role") != (
+                "Stopped" if r.get("id") in self.held_stopped else "Started")
+                for r in top.findall("resource")):
             return False
         for clone in top.findall("clone"):  # stopped instances are the nodes it may not use
             started = [r for r in clone.findall("resource") if r.get("role") == "Started"]

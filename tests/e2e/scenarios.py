@@ -185,7 +185,7 @@ class Runner:
         self.run.state_dir = os.path.join(self.workdir, "state")
         os.makedirs(self.run.state_dir)
         self.cluster = live.LiveCluster("iha%d-" % index, self.run.state_dir, nodes, API_IP,
-                                        remoted)
+                                        remoted, held_stopped=self.model.held_stopped)
         self.cloud = fake.FakeCloud(API_IP, [fqdn(n) for n in computes], self.password)
         self.api: Optional[fake.FakeCloudServer] = None
 

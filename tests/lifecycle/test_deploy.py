@@ -72,6 +72,20 @@ def test_enabled_deploy_passes_and_leaves_the_cluster_alone(tmp_path, cib, examp
         assert str(device["params"]["passwd"]) not in run.stdout
 
 
+def test_verification_matches_computes_named_with_their_domain(tmp_path, cib, example,
+                                                               lifecycle_outputs):
+    """An inventory may name computes by FQDN; the cluster knows them by short name."""
+    plan, fencing = example
+    macs = {f"{p.name}.localdomain": [port.address.lower() for port in p.node.ports]
+            for p in plan.iha_computes}
+    runner = harness.Runner(str(tmp_path), cib, [p.name for p in plan.cluster_members],
+                            sorted(macs), facts={host: harness.interfaces_facts(m)
+                                                 for host, m in macs.items()})
+    run = runner.deploy(_outputs(lifecycle_outputs, ENABLE_RELEASE, fencing))
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "TASK [Stop when the Instance HA chain is broken]" in run.stdout
+
+
 def test_preflight_stops_when_fencing_is_off(tmp_path, cib, example, lifecycle_outputs):
     plan, fencing = example
     outputs = _outputs(lifecycle_outputs, ENABLE_RELEASE, fencing, EnableFencing=False)
@@ -147,6 +161,10 @@ def test_verification_reports_every_broken_link(tmp_path, cib, example, lifecycl
     assert f"does not list {second} in pcmk_host_list" in run.stdout
     assert f"pacemaker_remote is not online on {second}," in run.stdout
     assert f"compute-instanceha-role=true is not set on {first}," in run.stdout
+    # one line for the operator: the template's line breaks are folded away
+    message = next(line for line in run.stdout.splitlines()
+                   if '"msg": "Instance HA is not ready' in line)
+    assert "\\n" not in message and "  " not in message.split('"msg": ')[1], message
 
 
 def test_verification_reports_a_compute_whose_level_lacks_fence_nova(

@@ -169,6 +169,7 @@ def test_the_lifecycle_tasks_objects_are_in_the_model(tmp_path):
     ids = [c.get("id") for c in conf.find("constraints")]
     assert [i for i in ids if "location-nova-evacuate" in i] == ["location-nova-evacuate"]
     assert cluster.evacuator == "nova-evacuate-iha"
+    assert cluster.held_stopped == ["nova-evacuate"]
     before = ClusterModel.from_plan(_plan(tmp_path, ""), lifecycle=False)
     assert before.primitive("nova-evacuate-iha") is None and before.orders == []
-    assert before.evacuator == "nova-evacuate"
+    assert before.evacuator == "nova-evacuate" and before.held_stopped == []

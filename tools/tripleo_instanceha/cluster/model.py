@@ -242,6 +242,12 @@ class ClusterModel:
         return EVACUATE_IHA if self.primitive(EVACUATE_IHA) is not None else NOVA_EVACUATE
 
     @property
+    def held_stopped(self) -> List[str]:
+        """Resources the configuration keeps stopped on purpose: puppet's
+        nova-evacuate once ours runs. A health check must not wait for them."""
+        return [NOVA_EVACUATE] if self.evacuator == EVACUATE_IHA else []
+
+    @property
     def stonith(self) -> List[Primitive]:
         return [p for p in self.primitives if p.cls == "stonith"]
 
