@@ -13,27 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from tripleo_instanceha.cluster.protection import Finding
+
 #: evacuation migration states: still running, and failed
 IN_FLIGHT = ("accepted", "pre-migrating", "migrating", "running", "queued", "done")
 FAILED = ("failed", "error")
 #: disabled_reason texts fence_compute and our tasks write
 OURS = ("fence_compute", "instance ha", "instance-ha", "instanceha", "evacuat")
-
-
-@dataclass
-class Finding:
-    """One Nova reason the cloud is not protected: rule, host, what, fix."""
-
-    rule: str
-    subject: str
-    finding: str
-    fix: str
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
-
-    def __str__(self) -> str:
-        return f"[{self.rule}] {self.subject}: {self.finding}\n    fix: {self.fix}"
 
 
 @dataclass
