@@ -1,6 +1,6 @@
 """Imports point down.
 
-cli -> prepare -> validate/cluster/fencing -> plan/inventory/tht -> yamlio/errors.
+cli -> prepare -> validate/cluster/fencing/nova -> plan/inventory/tht -> yamlio/errors.
 
 Why a test: an upward import (a rule reaching into prepare, prepare into the
 CLI) makes a lower layer need a higher one, so the layers can no longer be
@@ -23,7 +23,7 @@ LAYERS = {
     # orchestration over the checks; the bundled example plan the commands share
     "prepare": 1, "example": 1,
     # the checks
-    "validate": 2, "cluster": 2, "fencing": 2,
+    "validate": 2, "cluster": 2, "fencing": 2, "nova": 2,
     # the plan and what it is read from, THT and Heat's engine
     "plan": 3, "inventory": 3, "tht": 3, "heat_engine": 3,
     # shared mechanisms with no knowledge of the others

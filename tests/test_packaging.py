@@ -208,6 +208,8 @@ IMPORTED_LIBRARIES = {
     "cliff": ("cliff", "install_requires"),
     "yamllint": ("yamllint", "install_requires"),
     "prometheus_client": ("prometheus-client", "install_requires"),
+    "openstack": ("openstacksdk", "install_requires"),
+    "keystoneauth1": ("keystoneauth1", "install_requires"),
     "heat": ("openstack-heat", "heat"),
     "heatclient": ("python-heatclient", "heat"),
     "oslo_config": ("openstack-heat", "heat"),  # Heat's own configuration, which it requires

@@ -54,7 +54,7 @@ def test_healthy_example_is_protected(healthy):
         assert c["unfence_trigger_running"] and c["maintenance"] is None, c
     assert len(data["nova_evacuate"]["running_on"]) == 1
     assert data["nova"] == {"checked": False, "reason": data["nova"]["reason"]}
-    assert "--os-cloud is reserved" in data["nova"]["reason"]
+    assert "pass --os-cloud CLOUD" in data["nova"]["reason"]
     assert data["evacuate_attributes"] is None
 
 
@@ -207,11 +207,6 @@ def test_bad_cib_is_one_line_and_exit_2(tmp_path, case):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {path}: ") and message in lines[0]
     assert "Traceback" not in out + err and out == ""
-
-
-def test_os_cloud_is_reserved_and_refused(healthy):
-    code, out, err = run_status(["--cib", healthy, "--os-cloud", "overcloud"])
-    assert code == 2 and "Nova checks are not part of this release" in err
 
 
 def test_the_cib_copy_given_to_crm_mon_is_removed(healthy, tmp_path, monkeypatch):

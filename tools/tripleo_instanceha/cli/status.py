@@ -1,18 +1,71 @@
 """`tripleo-instanceha status` / `openstack overcloud instance-ha status`.
 
-A thin edge over `tripleo_instanceha.cluster.health`: read the live cluster
-(on a controller) or a saved CIB, judge whether Instance HA would work if a
-compute failed now, and report. Read-only: it never changes the cluster.
+A thin edge over `tripleo_instanceha.cluster.health` and, with ``--os-cloud``
+(or ``OS_*`` in the environment, e.g. a sourced overcloudrc),
+`tripleo_instanceha.nova`: read the live cluster (on a controller) or a saved
+CIB, and Nova, judge whether Instance HA would work if a compute failed now,
+and report. Read-only: it never changes the cluster or Nova.
 Exit 0 protected, 1 degraded, 2 could not run.
 """
 from __future__ import annotations
 
 import argparse
+import os
+from typing import Optional
 
 from tripleo_instanceha.cli.base import InstanceHACommand
 from tripleo_instanceha.cluster import health
-from tripleo_instanceha.cluster.protection import Assessment
-from tripleo_instanceha.errors import InputError
+from tripleo_instanceha.cluster.protection import DEGRADED, PROTECTED, Assessment
+from tripleo_instanceha.formatters.result import EXIT_CLEAN, EXIT_FINDINGS, Result
+from tripleo_instanceha.nova import judge, read
+
+
+#: why the Nova half is absent when neither --os-cloud nor OS_* was given
+NOVA_NOT_ASKED = ("Nova (nova-compute services, evacuations, servers) was not read: pass "
+                  "--os-cloud CLOUD or source overcloudrc (OS_*)")
+
+
+class Report(Result):
+    """The cluster's assessment with the Nova findings merged into one verdict."""
+
+    def __init__(self, assessment: Assessment, nova: Optional[judge.NovaReport]):
+        self.assessment, self.nova = assessment, nova
+        bad = assessment.findings or (nova is not None and nova.findings)
+        self.verdict = DEGRADED if bad else PROTECTED
+        self.exit_code = EXIT_FINDINGS if bad else EXIT_CLEAN
+
+    def to_dict(self) -> dict:
+        data = self.assessment.to_dict()
+        if self.nova is None:
+            data["nova"] = {"checked": False, "reason": NOVA_NOT_ASKED}
+        else:
+            data["nova"] = self.nova.to_dict()
+            data["reasons"] += [f.to_dict() for f in self.nova.findings]
+        data["verdict"] = self.verdict
+        return data
+
+    def to_text(self) -> str:
+        lines = self.assessment.to_text().splitlines()
+        if self.nova is None:
+            return "\n".join(f"  not checked [nova]: {NOVA_NOT_ASKED}"
+                             if line.startswith("  not checked [nova]") else line
+                             for line in lines)
+        lines = [line for line in lines if not line.startswith(("  not checked [nova]",
+                                                                "Verdict:"))]
+        at = lines.index("Reasons:") if "Reasons:" in lines else len(lines)
+        lines[at:at] = self.nova.to_text()
+        if self.nova.findings and "Reasons:" not in lines:
+            lines.append("Reasons:")
+        lines += [f"  {f}" for f in self.nova.findings]
+        lines.append(f"Verdict: {self.verdict.upper()}")
+        return "\n".join(lines)
+
+
+def _cluster_view(assessment: Assessment) -> dict:
+    evacuate = assessment.snapshot.evacuate or {}
+    return {c.name: {"remote": c.state,
+                     "evacuate": c.evacuate or evacuate.get(c.name)}
+            for c in assessment.computes}
 
 
 class Status(InstanceHACommand):
@@ -28,14 +81,18 @@ class Status(InstanceHACommand):
                             help="also write the verdict as a node_exporter textfile "
                                  "(atomically, mode 0644; name it *.prom in the collector's "
                                  "directory)")
-        nova = parser.add_argument_group("nova (reserved: not checked by this release)")
+        nova = parser.add_argument_group("nova")
         nova.add_argument("--os-cloud", metavar="CLOUD",
-                          help="reserved for the Nova checks; refused until they exist")
+                          help="also check Nova with this clouds.yaml cloud (without it, "
+                               "Nova is checked when OS_AUTH_URL is set, e.g. a sourced "
+                               "overcloudrc)")
         return parser
 
-    def run_command(self, args: argparse.Namespace) -> Assessment:
-        if args.os_cloud:
-            raise InputError.single("--os-cloud", "the Nova checks are not part of this "
-                                    "release; nothing would use the cloud",
-                                    fix="run without --os-cloud")
-        return health.check(cib=args.cib, prometheus=args.prometheus)
+    def run_command(self, args: argparse.Namespace) -> Report:
+        # Nova first: bad credentials fail before any cluster call (exit 2, one message).
+        data = None
+        if args.os_cloud or os.environ.get("OS_AUTH_URL") or os.environ.get("OS_CLOUD"):
+            data = read.read(args.os_cloud)
+        assessment = health.check(cib=args.cib, prometheus=args.prometheus)
+        nova = judge.judge(data, _cluster_view(assessment)) if data is not None else None
+        return Report(assessment, nova)
