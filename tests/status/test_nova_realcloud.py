@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
 import pytest
 import yaml
 
-from tests.realcloud.control_plane import ControlPlane, Ports
-from tests.realcloud.test_control_plane import C0, C1, SHORT, Cloud, wait_for
+from tests.realcloud.cloud import C0, C1, SHORT, two_computes
 
 from .conftest import run_status
 
@@ -24,23 +22,8 @@ pytestmark = pytest.mark.realcloud
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    plane = ControlPlane(str(tmp_path_factory.mktemp("novastatus")), ports=Ports.free(),
-                         resource_audit_interval=600)
-    started = time.monotonic()
-    plane.start()
-    try:
-        for host in (C0, C1):
-            plane.start_compute(host)
-        conn = plane.connection()
-        wait_for("both computes up", lambda: {
-            s.host for s in conn.compute.services()
-            if s.binary == "nova-compute" and s.state == "up"} == {C0, C1})
-        wait_for("both computes mapped", lambda: {C0, C1} <= set(plane.discover_hosts()),
-                 step=2)
-        print(f"\ncontrol plane up in {time.monotonic() - started:.0f} s")
-        yield Cloud(plane)
-    finally:
-        assert plane.stop() == []
+    with two_computes(str(tmp_path_factory.mktemp("novastatus"))) as cloud:
+        yield cloud
 
 
 @pytest.fixture(scope="module")
