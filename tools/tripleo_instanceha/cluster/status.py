@@ -215,12 +215,19 @@ def _quoted_fields(line: str) -> Dict[str, str]:
     return fields
 
 
+def _tool_or_note(name: str, section: str, not_shown: Dict[str, str]) -> Optional[str]:
+    """The pacemaker tool's path; when it is missing, why the section cannot be shown."""
+    try:
+        return tool(name)
+    except InstanceHAError as exc:
+        not_shown[section] = str(exc)
+        return None
+
+
 def read_evacuate(not_shown: Dict[str, str]) -> Optional[Dict[str, str]]:
     """Every node's private evacuate attribute, or None (with the reason in not_shown)."""
-    try:
-        attrd = tool("attrd_updater")
-    except InstanceHAError as exc:
-        not_shown["evacuate-attributes"] = str(exc)
+    attrd = _tool_or_note("attrd_updater", "evacuate-attributes", not_shown)
+    if attrd is None:
         return None
     run = _run([attrd, "--name", "evacuate", "--query", "--all"])
     if run.returncode == 0:
@@ -235,10 +242,8 @@ def read_evacuate(not_shown: Dict[str, str]) -> Optional[Dict[str, str]]:
 
 def read_fence_history(not_shown: Dict[str, str]) -> Optional[List[FenceEvent]]:
     """The fencer's history for every target, or None (with the reason in not_shown)."""
-    try:
-        admin = tool("stonith_admin")
-    except InstanceHAError as exc:
-        not_shown["fencing-history"] = str(exc)
+    admin = _tool_or_note("stonith_admin", "fencing-history", not_shown)
+    if admin is None:
         return None
     # --verbose: without it stonith_admin shows only the latest successful event
     run = _run([admin, "--history", "*", "--verbose", "--output-as=xml"])

@@ -15,8 +15,10 @@ from typing import Dict, List, Optional
 
 from tripleo_instanceha.cluster.protection import Finding
 
-#: evacuation migration states: still running, and failed
+#: evacuation states not over for the failed host ("done": rebuilt elsewhere, completed
+#: only once that host's nova-compute restarts)
 IN_FLIGHT = ("accepted", "pre-migrating", "migrating", "running", "queued", "done")
+#: evacuation states that failed
 FAILED = ("failed", "error")
 #: disabled_reason texts fence_compute and our tasks write
 OURS = ("fence_compute", "instance ha", "instance-ha", "instanceha", "evacuat")
