@@ -2,12 +2,12 @@
 
 Why: the e2e test must prove the cluster model ``rehearse`` uses, not a
 hand-written copy of it.  The plan is the bundled example (its roles,
-inventory and Instance HA parameters, a fencing environment made from its
-inventory, and the test's own parameters: the remote timings under test and a
-keystone password for the fake cloud).  The only change made to the model's
-output is the power fence devices, which cannot reach a BMC here: each keeps
-its id, host list and fencing level, but its agent becomes the harness's
-``fence_ns`` namespace power switch.
+Instance HA parameters, its inventory with the cluster nodes' BMCs pointed at
+the harness's emulated BMCs (``power.py``), the fencing environment the
+project's generator makes from that inventory, and the test's own parameters:
+the remote timings under test and a keystone password for the fake cloud).
+The model's output is loaded as it is: the power devices are the real
+``fence_ipmilan`` and ``fence_redfish``.
 """
 from __future__ import annotations
 
@@ -16,14 +16,13 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-from tripleo_instanceha.cluster.model import CREATED_AGENTS, ClusterModel
-from tripleo_instanceha.example import example_files
+from tripleo_instanceha.cluster.model import ClusterModel
+from tripleo_instanceha.example import NODES, PARAMS, ROLES
+from tripleo_instanceha.fencing.generator import generate
 from tripleo_instanceha.plan import Plan
+from tripleo_instanceha.yamlio import atomic_write, dump_yaml
 
-POWER_AGENT = "fence_ns"
-#: Seconds a fenced node takes to "boot" again (real servers take minutes; the
-#: remote reconnect interval is what gates a compute's return anyway).
-BOOT_DELAY = 15
+from . import power
 
 
 def _write_env(path: str, parameters: dict) -> str:
@@ -33,22 +32,20 @@ def _write_env(path: str, parameters: dict) -> str:
     return path
 
 
-def load_plan(workdir: str, parameters: dict) -> Plan:
-    """The bundled example plan plus the test's *parameters* (a last environment file)."""
-    roles, envs, nodes = example_files(workdir)
+def load_plan(workdir: str, parameters: dict, bmc_address: str
+              ) -> "tuple[Plan, power.Layout]":
+    """The bundled example plan, its BMCs at *bmc_address*, plus the test's *parameters*
+    (a last environment file); and the layout of those BMCs."""
+    # which inventory node each cluster hostname lands on does not depend on its BMC
+    layout = power.Layout(Plan.load(roles_file=ROLES, env_files=[PARAMS], nodes_file=NODES),
+                          bmc_address)
+    nodes = layout.write_inventory(os.path.join(workdir, "instackenv.json"))
+    fencing = os.path.join(workdir, "fencing.yaml")
+    atomic_write(fencing, dump_yaml(
+        generate(nodes, roles_file=ROLES, env_files=[PARAMS]).environment()))
     extra = _write_env(os.path.join(workdir, "e2e-parameters.yaml"), parameters)
-    return Plan.load(roles_file=roles, env_files=envs + [extra], nodes_file=nodes)
-
-
-def cluster_model(plan: Plan, addresses: dict, keystone_url: str) -> ClusterModel:
-    """The project's model of the plan, with power devices swapped for fence_ns."""
-    model = ClusterModel.from_plan(plan, addresses=addresses, keystone_url=keystone_url)
-    for device in model.stonith:
-        if device.type in CREATED_AGENTS:
-            device.type = POWER_AGENT
-            device.params = {"pcmk_host_list": device.params["pcmk_host_list"],
-                             "boot_delay": str(BOOT_DELAY)}
-    return model
+    plan = Plan.load(roles_file=ROLES, env_files=[PARAMS, fencing, extra], nodes_file=nodes)
+    return plan, layout
 
 
 def configuration_xml(model: ClusterModel) -> str:

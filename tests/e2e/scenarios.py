@@ -22,7 +22,10 @@ from typing import Optional
 
 from tripleo_instanceha.cluster.budget import Budget
 from tripleo_instanceha.cluster.budget import budget as recovery_budget
+from tripleo_instanceha.cluster.model import ClusterModel
 from tripleo_instanceha.plan import parameters as P
+
+from tests.fencing.bmc_emulators import Emulators
 
 from . import cib
 from . import cluster as live
@@ -146,6 +149,12 @@ class ProfileRun:
     budget: Optional[Budget] = None
     #: set-up steps that failed once and were retried (printed with the timings)
     retries: list = field(default_factory=list)
+    #: node -> "ipmi" or "redfish": the protocol of the BMC that powers it
+    protocols: dict = field(default_factory=dict)
+    #: what the nodes' power supply did (assets/bin/node-power), and each emulated BMC's
+    #: log ("ipmi", "redfish"): read before the run's directory goes
+    power_log: str = ""
+    bmc_logs: dict = field(default_factory=dict)
 
     def observation(self, name: str) -> Observation:
         obs = self.observations.get(name)
@@ -156,6 +165,14 @@ class ProfileRun:
             raise AssertionError("%s: scenario %r failed: %s" % (
                 self.profile.title, name, obs.error))
         return obs
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
 
 
 def fqdn(name: str) -> str:
@@ -170,13 +187,15 @@ class Runner:
         self.workdir = tempfile.mkdtemp(prefix="iha-e2e-%s-" % profile.key)
         self.keep_dir = keep_dir
         self.password = secrets.token_urlsafe(12)
-        plan = cib.load_plan(self.workdir, profile.parameters(self.password))
+        plan, self.power = cib.load_plan(self.workdir, profile.parameters(self.password),
+                                         API_IP)
         controllers = [p.name for p in plan.cluster_members]
         computes = [p.name for p in plan.iha_computes]
         addresses = {n: "10.99.0.%d" % (21 + i) for i, n in enumerate(computes)}
-        self.model = cib.cluster_model(plan, addresses, KEYSTONE_URL)
+        self.model = ClusterModel.from_plan(plan, addresses=addresses, keystone_url=KEYSTONE_URL)
         # what rehearse promises for this plan, with its real (BMC) power devices
         self.run.budget = recovery_budget(plan)
+        self.run.protocols = self.power.protocols
         self.run.model_configuration = cib.configuration_xml(self.model)
         nodes = [live.NodeSpec(n, "controller", "10.99.0.%d" % (11 + i), "c%d" % i)
                  for i, n in enumerate(controllers)]
@@ -188,6 +207,7 @@ class Runner:
                                         remoted, held_stopped=self.model.held_stopped)
         self.cloud = fake.FakeCloud(API_IP, [fqdn(n) for n in computes], self.password)
         self.api: Optional[fake.FakeCloudServer] = None
+        self.bmcs: Optional[Emulators] = None
 
     # --- the whole run ------------------------------------------------------------
     def execute(self) -> ProfileRun:
@@ -231,6 +251,11 @@ class Runner:
         self.cluster.create_network()
         self.api = fake.FakeCloudServer(self.cloud, self.cluster.netns_path("api"))
         self.api.start()   # before the nodes: fence-nova talks to it from the start
+        bmc_dir = os.path.join(self.workdir, "bmc")
+        os.makedirs(bmc_dir, exist_ok=True)
+        # and the BMCs: pacemaker monitors the power devices once they start
+        self.bmcs = self.power.emulators(bmc_dir, self.cluster.netns_path("api"),
+                                         self.run.state_dir).start()
         self.cluster.up(self.run.model_configuration)
         self.run.bring_up = time.monotonic() - start
         viewer = self.cluster.viewer()
@@ -241,10 +266,16 @@ class Runner:
         if self.api is not None:
             self.api.stop()
             self.api = None
+        if self.bmcs is not None:
+            self.bmcs.stop()
+            self.bmcs = None
 
     def teardown(self) -> None:
         self._stop_cloud()
         self.run.leftovers = self.cluster.down()
+        self.run.power_log = _read(os.path.join(self.run.state_dir, "power.log"))
+        self.run.bmc_logs = {name: _read(os.path.join(self.workdir, "bmc", name + ".log"))
+                             for name in ("ipmi", "redfish")}
         failed = self.run.error or any(o.error for o in self.run.observations.values())
         if failed and self.keep_dir:   # keep the logs of a failed run for the report
             os.makedirs(self.keep_dir, exist_ok=True)

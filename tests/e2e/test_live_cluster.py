@@ -3,10 +3,12 @@
 Real: corosync, pacemakerd and pacemaker-remoted (3 controllers, 2 Instance HA
 computes, each in its own namespaces), the CIB of the project's cluster model
 for the bundled example plan, pacemaker's fencing and scheduling, Debian's
-fence_compute and fence_evacuate with python3-novaclient, and the project's
-own evacuation agent ``ocf:tripleo-instanceha:NovaEvacuate`` running as
-``nova-evacuate-iha``, as the lifecycle tasks deploy it.
-Stand-ins: the power fence device (``fence_ns`` kills/starts a node's
+fence_compute and fence_evacuate with python3-novaclient, Debian's fence_ipmilan
+and fence_redfish (configured by the project's fencing generator) against pyghmi
+and sushy-tools BMC emulators, and the project's own evacuation agent
+``ocf:tripleo-instanceha:NovaEvacuate`` running as ``nova-evacuate-iha``, as the
+lifecycle tasks deploy it.
+Stand-ins: the BMCs' power supply (``node-power`` kills/boots a node's
 namespace), Keystone/Nova/Glance (a small fake keeping state), and the stock
 ocf:openstack:NovaEvacuate (not packaged in Debian), a stand-in following its
 documented contract, there only so that pacemaker can probe puppet's
@@ -60,10 +62,12 @@ def test_the_cluster_runs_the_projects_cib(run):
         assert prim.find(".//op[@name='monitor']").get("interval") == "%ds" % run.profile.monitor
         assert prim.find(".//nvpair[@name='reconnect_interval']").get("value") == str(
             run.profile.reconnect)
-    # only the power devices changed: they are the namespace power switch now
-    power = {p.get("type") for p in live.iter("primitive")
-             if p.get("class") == "stonith" and p.get("id") != FENCE_NOVA}
-    assert power == {"fence_ns"}
+    # the power devices are the generator's real agents, pointed at the emulated BMCs
+    power = [p for p in live.iter("primitive")
+             if p.get("class") == "stonith" and p.get("id") != FENCE_NOVA]
+    assert {p.get("type") for p in power} == {"fence_ipmilan", "fence_redfish"}
+    for device in power:
+        assert device.find(".//nvpair[@name='ipaddr']").get("value") == scenarios.API_IP
     evac = live.find(".//primitive[@id='%s']" % NOVA_EVACUATE)
     assert (evac.get("provider"), evac.get("type")) == ("openstack", "NovaEvacuate")
     # the product's agent evacuates; puppet's nova-evacuate is held stopped by our constraints
@@ -89,12 +93,42 @@ def test_crashed_compute_is_fenced_through_its_level(run):
                                                  "state": "down"}
 
 
+def _power(run, obs) -> list:
+    """(action, seconds after the fault) of the victim's power supply since the fault."""
+    victim = obs.victims[0]
+    events = []
+    for line in run.power_log.splitlines():
+        stamp, _, node, action = line.split()[:4]
+        if node == victim and float(stamp) >= obs.fault_at:
+            events.append((action, float(stamp) - obs.fault_at))
+    return events
+
+
+def test_fenced_computes_were_powered_by_their_own_bmc(run):
+    """fence_ipmilan and fence_redfish reached the victim's emulated BMC, which cut
+    the node's power and powered it on again; one victim of each protocol."""
+    protocols = set()
+    for scenario in ("compute crash", "network cut"):
+        victim = run.observation(scenario).victims[0]
+        protocol = run.protocols[victim]
+        protocols.add(protocol)
+        hooks = [line.split()[3] for line in run.bmc_logs[protocol].splitlines()
+                 if line.startswith("power hook %s " % victim)]
+        assert hooks[:2] == ["off", "on"], run.bmc_logs[protocol][-2000:]
+        power = [action for action, _ in _power(run, run.observation(scenario))]
+        assert power[:2] == ["off", "on"], run.power_log
+    assert protocols == {"ipmi", "redfish"}
+
+
 def test_crashed_compute_vm_is_active_on_the_other_compute(run):
     obs = run.observation("compute crash")
     survivor = [c for c in _computes(run) if c not in obs.victims][0]
     assert obs.servers["vm-crash"] == (fqdn(survivor), "ACTIVE")
     assert [name for name, _ in obs.evacuations] == ["vm-crash"]
-    assert obs.first_evacuate > obs.fenced[obs.victims[0]] - 1
+    # never before the BMC really cut the victim's power (pacemaker's "fenced" comes
+    # later: a reboot through the level also waits for the power-on)
+    action, off_at = _power(run, obs)[0]
+    assert action == "off" and obs.first_evacuate > off_at
 
 
 def test_returning_compute_is_unfenced(run):

@@ -11,6 +11,14 @@ from a 0600 file, and sushy-tools reads a bcrypt htpasswd file. That keeps the
 /proc/*/cmdline test honest: any password it finds came from a process the
 probe started.
 
+For the live e2e cluster the emulators also run inside a network namespace
+(``netns``, listening on ``address``) and call a power hook on every change of a
+system's power state, so "off" really cuts a node and "on" boots it: the hook is
+an argument list in which ``{name}`` and ``{action}`` (``off`` or ``on``) are
+replaced. Power changes are immediate (sushy-tools' fake driver would delay each
+by a random 1 to 11 s); each emulator's output goes to a log file in ``workdir``,
+never to a pipe nobody reads.
+
 Run as a module from the repository root (`python -m tests.fencing.bmc_emulators
 ipmi CONFIG READY_FILE`) it is the IPMI process.
 """
@@ -97,11 +105,13 @@ def _write_private(path: str, text: str) -> None:
         handle.write(text)
 
 
-def _wait_ready(proc: subprocess.Popen, check, what: str, timeout: float = 60) -> None:
+def _wait_ready(proc: subprocess.Popen, check, what: str, log: str,
+                timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            out = proc.stdout.read() if proc.stdout else ""
+            with open(log, errors="replace") as handle:
+                out = handle.read()
             raise RuntimeError(f"{what} exited with {proc.returncode}: {out[-2000:]}")
         if check():
             return
@@ -109,9 +119,9 @@ def _wait_ready(proc: subprocess.Popen, check, what: str, timeout: float = 60) -
     raise RuntimeError(f"{what} not ready after {timeout} s")
 
 
-def _tcp_open(port: int) -> bool:
+def _tcp_open(address: str, port: int) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        with socket.create_connection((address, port), timeout=0.5):
             return True
     except OSError:
         return False
@@ -139,27 +149,52 @@ class Emulators:
     """
 
     def __init__(self, ipmi: List[IpmiBmc], redfish: List[RedfishSystem],
-                 workdir: Optional[str] = None):
+                 workdir: Optional[str] = None, *, address: str = "127.0.0.1",
+                 netns: Optional[str] = None, power_hook: Optional[List[str]] = None,
+                 redfish_port: Optional[int] = None):
         self.ipmi = ipmi
         self.redfish = redfish
         self._own_dir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="bmc-emulators-")
-        self.redfish_port = free_port(socket.SOCK_STREAM)
+        self.address = address
+        self.netns = netns
+        self.power_hook = list(power_hook or [])
+        self.redfish_port = redfish_port or free_port(socket.SOCK_STREAM)
         self._procs: Dict[str, subprocess.Popen] = {}
+
+    def _spawn(self, name: str, command: List[str], cwd: Optional[str] = None
+               ) -> subprocess.Popen:
+        """The emulator process, in ``netns`` when given, its output in ``<name>.log``."""
+        if self.netns:
+            command = ["nsenter", f"--net={self.netns}", *command]
+        with open(self.log(name), "ab") as log:
+            proc = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True, stdin=subprocess.DEVNULL)
+        self._procs[name] = proc
+        return proc
+
+    def log(self, name: str) -> str:
+        return os.path.join(self.workdir, f"{name}.log")
+
+    def _listening(self, port: int) -> bool:
+        if not self.netns:
+            return _tcp_open(self.address, port)
+        probe = subprocess.run(["nsenter", f"--net={self.netns}", "bash", "-c",
+                                f"exec 3<>/dev/tcp/{self.address}/{port}"],
+                               capture_output=True, timeout=10)
+        return probe.returncode == 0
 
     # -- IPMI --------------------------------------------------------------
     def _start_ipmi(self) -> None:
         config = os.path.join(self.workdir, "ipmi.json")
         _write_private(config, json.dumps({
-            "username": USERNAME, "password": PASSWORD,
+            "username": USERNAME, "password": PASSWORD, "address": self.address,
+            "hook": self.power_hook,
             "bmcs": [{"name": b.name, "port": b.port, "power": b.power} for b in self.ipmi]}))
         ready = os.path.join(self.workdir, "ipmi.ready")
         command = [sys.executable, "-m", "tests.fencing.bmc_emulators", "ipmi", config, ready]
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                                stdin=subprocess.DEVNULL)
-        self._procs["ipmi"] = proc
-        _wait_ready(proc, lambda: os.path.exists(ready), "pyghmi BMC emulator")
+        proc = self._spawn("ipmi", command, cwd=ROOT)
+        _wait_ready(proc, lambda: os.path.exists(ready), "pyghmi BMC emulator", self.log("ipmi"))
 
     # -- Redfish -----------------------------------------------------------
     def _start_redfish(self) -> None:
@@ -169,7 +204,7 @@ class Emulators:
         os.makedirs(os.path.join(base, "state"), exist_ok=True)
         cert, key = os.path.join(base, "cert.pem"), os.path.join(base, "key.pem")
         subprocess.run(["openssl", "req", "-x509", "-nodes", "-newkey", "rsa:2048", "-days", "2",
-                        "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+                        "-subj", f"/CN={self.address}", "-keyout", key, "-out", cert],
                        check=True, capture_output=True)
         htpasswd = os.path.join(base, "htpasswd")
         hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
@@ -179,25 +214,27 @@ class Emulators:
                     "nics": [{"mac": _mac(i), "ip": "127.0.0.1"}]}
                    for i, s in enumerate(self.redfish)]
         conf = os.path.join(base, "emulator.conf")
-        _write_private(conf, "\n".join([
-            "SUSHY_EMULATOR_LISTEN_IP = '127.0.0.1'",
+        lines = [
+            f"SUSHY_EMULATOR_LISTEN_IP = {self.address!r}",
             f"SUSHY_EMULATOR_LISTEN_PORT = {self.redfish_port}",
             f"SUSHY_EMULATOR_AUTH_FILE = {htpasswd!r}",
             f"SUSHY_EMULATOR_STATE_DIR = {os.path.join(base, 'state')!r}",
             f"SUSHY_EMULATOR_SSL_CERT = {cert!r}",
             f"SUSHY_EMULATOR_SSL_KEY = {key!r}",
             "SUSHY_EMULATOR_FAKE_DRIVER = True",
-            f"SUSHY_EMULATOR_FAKE_SYSTEMS = {systems!r}",
-            ""]))
+            f"SUSHY_EMULATOR_FAKE_SYSTEMS = {systems!r}"]
+        if self.power_hook:
+            # The config file is Python (Flask's from_pyfile): it can make the fake
+            # driver's power changes immediate and run the hook on each of them.
+            lines += [f"_HOOK = {self.power_hook!r}", _REDFISH_HOOK]
+        _write_private(conf, "\n".join(lines + [""]))
         exe = shutil.which("sushy-emulator", path=os.path.dirname(sys.executable)) \
             or shutil.which("sushy-emulator")
         if exe is None:
             raise RuntimeError("sushy-emulator is not installed (pip install sushy-tools)")
-        proc = subprocess.Popen([exe, "--config", conf], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                                stdin=subprocess.DEVNULL)
-        self._procs["redfish"] = proc
-        _wait_ready(proc, lambda: _tcp_open(self.redfish_port), "sushy-tools Redfish emulator")
+        proc = self._spawn("redfish", [exe, "--config", conf])
+        _wait_ready(proc, lambda: self._listening(self.redfish_port),
+                    "sushy-tools Redfish emulator", self.log("redfish"))
 
     def start(self) -> "Emulators":
         try:
@@ -224,6 +261,47 @@ class Emulators:
         self.stop()
 
 
+def _run_hook(hook: List[str], name: str, action: str) -> None:
+    """The power hook for one change; its failure is logged, the BMC keeps answering."""
+    if not hook:
+        return
+    argv = [part.replace("{name}", name).replace("{action}", action) for part in hook]
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    print(f"power hook {name} {action} rc {run.returncode} {run.stdout.strip()} "
+          f"{run.stderr.strip()}", flush=True)
+
+
+#: Appended to sushy-tools' config when there is a power hook: immediate power changes
+#: (the fake driver's set_power_state would apply them 1 to 11 s later, on a read).
+_REDFISH_HOOK = """
+import subprocess as _subprocess
+from sushy_tools import error as _error
+from sushy_tools.emulator.resources.systems import fakedriver as _fakedriver
+
+
+def _set_power_state(self, identity, state):
+    system = self._get(identity)
+    if 'On' in state and 'Restart' not in state:
+        steps = ['On']
+    elif state in ('ForceOff', 'GracefulShutdown'):
+        steps = ['Off']
+    elif 'Restart' in state:
+        steps = ['Off', 'On']
+    else:
+        raise _error.NotSupportedError('Power state %s is not supported' % state)
+    for step in steps:
+        self._update(system, power_state=step, pending_power=None)
+        argv = [p.replace('{name}', system['name']).replace('{action}', step.lower())
+                for p in _HOOK]
+        run = _subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        print('power hook', system['name'], step.lower(), 'rc', run.returncode, run.stdout.strip(),
+              run.stderr.strip(), flush=True)
+
+
+_fakedriver.FakeDriver.set_power_state = _set_power_state
+"""
+
+
 def _serve_ipmi(config_path: str, ready_path: str) -> None:
     """The IPMI process: one pyghmi Bmc per configured port, all served by one loop."""
     from pyghmi.ipmi import bmc
@@ -231,34 +309,42 @@ def _serve_ipmi(config_path: str, ready_path: str) -> None:
     with open(config_path) as handle:
         config = json.load(handle)
 
-    class StateBmc(bmc.Bmc):
-        """Answers power status from its configured state; power changes are kept."""
+    hook = config.get("hook") or []
 
-        def __init__(self, authdata, port, power):
-            super().__init__(authdata, port=port, address="127.0.0.1")
+    class StateBmc(bmc.Bmc):
+        """Answers power status from its state; each change runs the power hook."""
+
+        def __init__(self, authdata, port, power, name):
+            super().__init__(authdata, port=port, address=config.get("address", "127.0.0.1"))
             self.power = power
+            self.name = name
+
+        def _set(self, *states):
+            for state in states:
+                self.power = state
+                _run_hook(hook, self.name, state)
 
         def get_power_state(self):
             return self.power
 
         def power_off(self):
-            self.power = "off"
+            self._set("off")
 
         def power_on(self):
-            self.power = "on"
+            self._set("on")
 
         def power_reset(self):
-            self.power = "on"
+            self._set("off", "on")
 
         def power_cycle(self):
-            self.power = "on"
+            self._set("off", "on")
 
         def power_shutdown(self):
-            self.power = "off"
+            self._set("off")
 
     auth = {config["username"]: config["password"]}
     for item in config["bmcs"]:
-        StateBmc(auth, item["port"], item["power"])
+        StateBmc(auth, item["port"], item["power"], item["name"])
     with open(ready_path, "w") as handle:
         handle.write("ready\n")
     StateBmc.listen(timeout=30)

@@ -21,12 +21,10 @@ mount --bind "$ND/log" /var/log
 mount --bind "$ND/lib-pacemaker" /var/lib/pacemaker
 mount --bind "$ND/lib-corosync" /var/lib/corosync
 mount --bind "$ND/etc-corosync" /etc/corosync
-mount -t overlay overlay -o "lowerdir=$ASSETS/sbin:/usr/sbin" /usr/sbin
 mount -t overlay overlay -o "lowerdir=$ASSETS/ocf:$PRODUCT_OCF:/usr/lib/ocf/resource.d" /usr/lib/ocf/resource.d
 # Debian's fence_compute/fence_evacuate need the inspect.getargspec shim.
 export PYTHONPATH=$ASSETS/compat
 export PCMK_logfile=/var/log/pacemaker/pacemaker.log PCMK_logfacility=none
-export IHA_E2E_STATE=$STATE IHA_E2E_ASSETS=$ASSETS
 echo "$(date +%s.%N) boot $NODE $ROLE"
 if [ "$ROLE" = compute ]; then
   exec "$(cat "$STATE/remoted")"
