@@ -21,10 +21,12 @@ import pytest
 from tests import live_cib
 from tests.e2e.cib import configuration_xml
 
+from tests.guard.conftest import run_cli
+
 from .conftest import CONTROLLERS, COMPUTES, example_model, run_status
 
 SBIN = "/usr/sbin:/sbin:/usr/bin:/bin"
-TOOLS = ("crm_mon", "cibadmin", "attrd_updater", "stonith_admin")
+TOOLS = ("crm_mon", "cibadmin", "attrd_updater", "stonith_admin", "crm_attribute")
 SHIM = """#!/bin/sh
 exec nsenter --target {pid} --net --mount --uts -- {chroot} \
 env PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 {tool} "$@"
@@ -153,3 +155,32 @@ def test_live_fencing_history_shows_failed_unfencing(node, shims):
     assert failed == COMPUTES, data["reasons"]
     assert all("unfencing failed" in r["finding"] for r in data["reasons"]
                if r["rule"] == "fencing-history")
+
+
+def test_live_holds_and_kill_switch_are_reasons_until_released(node, shims, monkeypatch):
+    """The runtime controls, set with the product's own command on the live cluster."""
+    monkeypatch.setenv("SUDO_USER", "opera")
+    held = COMPUTES[0]
+    code, _, err = run_cli(["hold", held])
+    assert code == 0, err
+    _, data = _status()
+    reasons = [r for r in data["reasons"] if r["rule"] == "evacuation-holds"]
+    assert [r["subject"] for r in reasons] == [held], reasons
+    assert "held by opera since" in reasons[0]["finding"]
+    assert f"evacuations release {held}" in reasons[0]["fix"]
+    assert data["evacuations"]["switch"] == "on"
+    assert [h["host"] for h in data["evacuations"]["held"]] == [held]
+
+    code, _, err = run_cli(["hold"])  # no host: the kill switch
+    assert code == 0, err
+    code, out, _ = run_status([])
+    assert code == 1 and "evacuations: switched OFF cluster-wide; held: " + held in out, out
+    assert "[evacuation-holds] cluster: evacuations are switched off cluster-wide" in out
+
+    for argv in (["release"], ["release", held]):
+        code, _, err = run_cli(argv)
+        assert code == 0, err
+    _, data = _status()
+    rules = {r["id"]: r["status"] for r in data["rules"]}
+    assert rules["evacuation-holds"] == "pass", data["reasons"]
+    assert data["evacuations"] == {"switch": "on", "held": []}

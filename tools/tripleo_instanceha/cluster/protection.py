@@ -22,6 +22,7 @@ from tripleo_instanceha.cluster.model import (EVACUATE_IHA, FENCE_NOVA, NOVA_EVA
                                               ROLE_ATTRIBUTE, STOCK_EVACUATE_FIRST,
                                               STOCK_EVACUATE_OFF,
                                               UNFENCE_CLONE, UNFENCE_TRIGGER)
+from tripleo_instanceha.cluster import holds as holds_mod
 from tripleo_instanceha.cluster.status import Snapshot
 from tripleo_instanceha.formatters.result import EXIT_CLEAN, EXIT_FINDINGS, Result
 
@@ -64,6 +65,9 @@ RULES = {
     "evacuations": "no compute's evacuate attribute is pending (set by fence_compute, "
                    "cleared to 'no' by nova-evacuate once its instances are evacuated)",
     "fencing-history": "the latest fencing of every Instance HA compute did not fail",
+    "evacuation-holds": "evacuations are not switched off cluster-wide (crm_config "
+                        "tripleo-instanceha-evacuations) and no compute's evacuation is held "
+                        "by the storm guard or an operator",
 }
 
 
@@ -246,6 +250,7 @@ class Assessment(Result):
             self._nova_evacuate()
         self._evacuations()
         self._history()
+        self._holds()
 
     def _cluster(self) -> None:
         if self.snapshot.kind == "live":
@@ -505,6 +510,24 @@ class Assessment(Result):
                            f"'stonith_admin --history {c.name} --verbose'; fix the device it "
                            "names, pacemaker retries on its own")
 
+    def _holds(self) -> None:
+        """The runtime controls (tripleo-instanceha evacuations): kept in the CIB, so a
+        saved CIB shows them as well as the live one."""
+        self.holds = holds_mod.read_holds(self.snapshot.cib)
+        if self.holds.switch == "off":
+            self._fail("evacuation-holds", "cluster", f"evacuations are switched off "
+                       f"cluster-wide ({holds_mod.KILL_SWITCH}=off): a failed compute is "
+                       "fenced but its instances stay down", "when the incident is over: "
+                       "'tripleo-instanceha evacuations release'")
+        for record in self.holds.held:
+            mark = record.hold if record.hold is not None else record.decision
+            who = "the storm guard" if mark.by == "guard" else mark.by or "an operator"
+            since = f" since {mark.at}" if mark.at is not None else ""
+            self._fail("evacuation-holds", record.host, f"its evacuation is held by {who}"
+                       f"{since}: the agent will not evacuate it until it is released",
+                       "once the surviving computes have room: 'tripleo-instanceha "
+                       f"evacuations release {record.host}'")
+
     # -- output ---------------------------------------------------------------------------
     def not_checked(self) -> List[RuleResult]:
         return [r for r in self.rules.values() if r.status == NOT_CHECKED]
@@ -521,6 +544,8 @@ class Assessment(Result):
             "nova_evacuate": {"agent": self.evacuator,
                               "running_on": self.evacuate_nodes},
             "evacuate_attributes": snap.evacuate,
+            "evacuations": {"switch": self.holds.switch,
+                            "held": [h.to_dict() for h in self.holds.held]},
             "not_shown": dict(snap.not_shown),
             "nova": {"checked": False, "reason": NOVA_NOT_CHECKED},
         }
@@ -543,6 +568,10 @@ class Assessment(Result):
         lines.append(f"  {self.evacuator}: "
                      + (f"running on {', '.join(self.evacuate_nodes)}"
                         if self.evacuate_nodes else "NOT running"))
+        held = ", ".join(h.host for h in self.holds.held)
+        lines.append("  evacuations: " + ("switched OFF cluster-wide"
+                                          if self.holds.switch == "off" else "on")
+                     + (f"; held: {held}" if held else ""))
         for rule in self.not_checked():
             lines.append(f"  not checked [{rule.id}]: {rule.reason}")
         lines.append(f"  not checked [nova]: {NOVA_NOT_CHECKED}")
