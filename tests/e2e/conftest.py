@@ -7,12 +7,14 @@ clouds) so the whole e2e stays well under its 10 minute budget.
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tripleo_instanceha.fileio import atomic_write
 from tripleo_instanceha.paths import cache_dir
 
 from . import remote_pkg, report, scenarios
@@ -49,3 +51,5 @@ def pytest_terminal_summary(terminalreporter):
     path = os.path.join(cache_dir(), "e2e-timings.txt")
     with open(path, "w") as f:
         f.write(text)
+    atomic_write(os.path.join(cache_dir(), "e2e-timings.json"),
+                 json.dumps(report.timings(_RESULTS), indent=1) + "\n", mode=0o644)

@@ -1,7 +1,28 @@
-"""The timing table of the live cluster run (printed at the end of the session)."""
+"""The timing table of the live cluster run (printed at the end of the session), and the
+same measurements as JSON (``.cache/e2e-timings.json``) with the version of every part."""
 from __future__ import annotations
 
-from typing import Optional
+import importlib.metadata
+import subprocess
+from typing import Dict, Optional
+
+#: Every part of the recovery chain the e2e runs -> its Debian package or Python
+#: distribution, or what stands in for it (doc/source/e2e.rst, "Real and stand-in parts").
+COMPONENTS = {
+    "corosync": ("deb", "corosync"),
+    "pacemaker": ("deb", "pacemaker"),
+    "pacemaker-remoted": ("deb", "pacemaker"),
+    "fence_ipmilan, fence_redfish, fence_compute, fence_evacuate": ("deb", "fence-agents"),
+    "ipmitool": ("deb", "ipmitool"),
+    "IPMI BMC (emulated)": ("py", "pyghmi"),
+    "Redfish BMC (emulated)": ("py", "sushy-tools"),
+    "BMC power supply": ("stand-in", "tests/e2e/assets/bin/node-power"),
+    "nova-evacuate-iha": ("project", "deployment/pacemaker/ocf/tripleo-instanceha/NovaEvacuate"),
+    "keystone": ("stand-in", "tests/e2e/fake_openstack.py"),
+    "nova": ("stand-in", "tests/e2e/fake_openstack.py"),
+    "glance": ("stand-in", "tests/e2e/fake_openstack.py"),
+    "ocf:openstack:NovaEvacuate": ("stand-in", "tests/e2e/assets/ocf/openstack/NovaEvacuate"),
+}
 
 
 def _fmt(value: Optional[float]) -> str:
@@ -66,3 +87,44 @@ def table(results: dict) -> str:
     if "_wall" in results:
         lines.append("whole live cluster run: %.0f s" % results["_wall"])
     return "\n".join(lines) + "\n"
+
+
+def _version(kind: str, name: Optional[str]) -> str:
+    if kind == "deb":
+        run = subprocess.run(["dpkg-query", "-W", "-f=${Version}", name],
+                             capture_output=True, text=True)
+        return "%s %s (Debian)" % (name, run.stdout.strip()) if run.returncode == 0 \
+            else "%s: not installed" % name
+    if kind == "py":
+        try:
+            return "%s %s" % (name, importlib.metadata.version(name))
+        except importlib.metadata.PackageNotFoundError:
+            return "%s: not installed" % name
+    if kind == "project":   # the product's own, as the lifecycle tasks install it
+        return "the project's (%s)" % name
+    return "stand-in (%s)" % name
+
+
+def components() -> Dict[str, str]:
+    return {part: _version(kind, name) for part, (kind, name) in COMPONENTS.items()}
+
+
+def timings(results: dict) -> dict:
+    """``components`` and one row per profile and scenario: seconds after the fault, None
+    where not reached."""
+    out = []
+    for key, run in results.items():
+        if key.startswith("_"):
+            continue
+        for name, obs in run.observations.items():
+            computes = [v for v in obs.victims if "compute" in v]
+            fenced = max((obs.fenced[v] for v in computes if v in obs.fenced), default=None)
+            out.append({"profile": run.profile.key, "scenario": name,
+                        "fenced": _round(fenced), "first_evacuate": _round(obs.first_evacuate),
+                        "active": _round(max(obs.active_elsewhere.values(), default=None)),
+                        "back": _round(obs.returned), "error": obs.error})
+    return {"components": components(), "rows": out}
+
+
+def _round(value: Optional[float]) -> Optional[float]:
+    return None if value is None else round(value, 1)

@@ -225,6 +225,7 @@ class Runner:
             scenarios = [("slow monitor", self.slow_monitor),
                          ("compute crash", self.compute_crash),
                          ("network cut", self.network_cut),
+                         ("power loss", self.power_loss),
                          ("crash with evacuation controller",
                           self.crash_with_evacuation_controller)]
             if self.run.profile.key == PROJECT.key:
@@ -455,15 +456,7 @@ class Runner:
         self.cloud.reset()
         self.cloud.boot("vm-cut", fqdn(victim))
         viewer, before = self._fault(obs, [victim])
-        # Worst case on purpose: cut right after a monitor, so detection takes a
-        # whole interval plus the monitor timeout, whatever the run's timing.  The
-        # monitor is caught by holding the daemon until its request is queued (one
-        # interval at most), which stays below the monitor timeout.
-        interval, timeout = self._remote_monitor(victim)
-        self.cluster.hold_monitor(victim, self.cluster.process_pids(victim, "pacemaker-remoted"),
-                                  min(interval + PAUSE_MARGIN * 2, timeout - PAUSE_MARGIN))
-        obs.after_monitor = True
-        time.sleep(0.5)   # let that monitor's reply arrive
+        self._right_after_monitor(obs, victim)
         obs.fault_at = time.time()
         self.cluster.set_link(victim, up=False)
         try:
@@ -471,6 +464,41 @@ class Runner:
         finally:
             self.cluster.set_link(victim, up=True)   # the fenced node boots with its cable in
         self._await_return(obs, viewer)
+
+    def power_loss(self, obs: Observation) -> None:
+        """compute-0 loses power: its link goes first, then every process dies.
+
+        Unlike the crash, no TCP reset reaches the controller, so detection is the
+        remote monitor's, as after a cut; its BMC still answers, so fencing powers
+        off a node that is already dead.  Worst phase, as the cut.
+        """
+        victim = self.cluster.computes[0]
+        self.cloud.reset()
+        self.cloud.boot("vm-power", fqdn(victim))
+        viewer, before = self._fault(obs, [victim])
+        self._right_after_monitor(obs, victim)
+        obs.fault_at = time.time()
+        self.cluster.set_link(victim, up=False)
+        self.cluster.kill_node(victim)
+        try:
+            self._watch(obs, viewer, before, ["vm-power"], [])
+        finally:
+            self.cluster.set_link(victim, up=True)   # powered on again with its cable in
+        self._await_return(obs, viewer)
+
+    def _right_after_monitor(self, obs: Observation, victim: str) -> None:
+        """Wait until a monitor of *victim*'s connection has just been answered.
+
+        The worst case on purpose: a silent failure right after a monitor is
+        detected after a whole interval plus the monitor timeout, whatever the
+        run's timing.  The monitor is caught by holding the daemon until its
+        request is queued (one interval at most), which stays below the timeout.
+        """
+        interval, timeout = self._remote_monitor(victim)
+        self.cluster.hold_monitor(victim, self.cluster.process_pids(victim, "pacemaker-remoted"),
+                                  min(interval + PAUSE_MARGIN * 2, timeout - PAUSE_MARGIN))
+        obs.after_monitor = True
+        time.sleep(0.5)   # let that monitor's reply arrive
 
     def crash_with_evacuation_controller(self, obs: Observation) -> None:
         """compute-0 and the controller running nova-evacuate die together.

@@ -19,6 +19,7 @@ fake Nova recorded during the shared run (see conftest.py).
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -27,7 +28,7 @@ import pytest
 from tripleo_instanceha.cluster.model import (EVACUATE_IHA, FENCE_NOVA, NOVA_EVACUATE,
                                               STOCK_EVACUATE_FIRST, STOCK_EVACUATE_OFF)
 
-from . import scenarios
+from . import report, scenarios
 from .scenarios import fqdn
 
 pytestmark = pytest.mark.e2e
@@ -144,15 +145,19 @@ def test_returning_compute_is_unfenced(run):
     assert obs.evacuate_attribute.get(victim, "no") == "no"
 
 
-def test_silent_network_cut_is_fenced_and_evacuated(run):
-    obs = run.observation("network cut")
+SILENT = {"network cut": "vm-cut", "power loss": "vm-power"}
+
+
+@pytest.mark.parametrize("scenario", sorted(SILENT))
+def test_silent_failure_is_fenced_and_evacuated(run, scenario):
+    obs = run.observation(scenario)
     victim = obs.victims[0]
     assert [e["action"] for e in obs.history] == ["reboot"]
     assert obs.powered_off[victim], "the power device did not switch the node off"
     assert obs.services_fenced[fqdn(victim)]["forced_down"] is True
     other = [c for c in _computes(run) if c != victim][0]
-    assert obs.servers["vm-cut"] == (fqdn(other), "ACTIVE")
-    # a cut is only noticed by the remote connection monitor
+    assert obs.servers[SILENT[scenario]] == (fqdn(other), "ACTIVE")
+    # no reset reaches the controller: only the remote connection monitor notices
     assert obs.fenced[victim] > run.profile.monitor / 2
     assert obs.services_returned[fqdn(victim)]["status"] == "enabled"
 
@@ -209,15 +214,16 @@ def test_measured_recovery_is_within_the_rehearse_budget(run):
         assert obs.first_evacuate <= first_worst, obs.scenario
         assert max(obs.active_elsewhere.values()) <= rebuild_worst, obs.scenario
         checked += 1
-    assert checked == 3
+    assert checked == 4
 
 
-def test_network_cut_detection_agrees_with_the_budget(run):
-    obs = run.observation("network cut")
+@pytest.mark.parametrize("scenario", sorted(SILENT))
+def test_silent_failure_detection_agrees_with_the_budget(run, scenario):
+    obs = run.observation(scenario)
     assert obs.after_monitor, "no monitor traffic seen before cutting the link"
     detection = run.budget.stages[0]
     assert detection.name.startswith("detection")
-    # cut right after a monitor: a whole interval plus the monitor timeout, then fencing
+    # right after a monitor: a whole interval plus the monitor timeout, then fencing
     lag = obs.fenced[obs.victims[0]] - detection.worst
     assert -1.0 <= lag <= 15.0, "fenced %.1fs after the fault, budget detection %gs" % (
         obs.fenced[obs.victims[0]], detection.worst)
@@ -258,3 +264,19 @@ def test_a_remote_restarted_in_maintenance_is_not_reconnected_until_lifted(e2e_r
     # a clean restart in maintenance fences nothing while the maintenance lasts; what
     # leaving does is an open finding (obs.fenced_on_leave, printed with the timings)
     assert not [e for e in obs.history if e["action"] in ("reboot", "off")], obs.history
+
+
+def test_timings_json_names_every_part_and_scenario(e2e_runs):
+    """What conftest writes to .cache/e2e-timings.json, from this very run."""
+    data = json.loads(json.dumps(report.timings(e2e_runs)))
+    rows = data["rows"]
+    assert all(set(r) == {"profile", "scenario", "fenced", "first_evacuate", "active", "back",
+                          "error"} for r in rows), rows
+    wanted = {(p, s) for p in ("project", "upstream")
+              for s in ("compute crash", "power loss", "network cut", "slow monitor")}
+    assert wanted <= {(r["profile"], r["scenario"]) for r in rows}
+    slow = [r for r in rows if r["scenario"] == "slow monitor"]
+    assert all(r["fenced"] is None and r["active"] is None for r in slow), slow
+    parts = data["components"]
+    assert parts["nova"].startswith("stand-in") and parts["pacemaker"].startswith("pacemaker 2.")
+    assert "not installed" not in json.dumps(parts), parts
