@@ -40,9 +40,27 @@ def load_plan(workdir: str, parameters: dict) -> Plan:
     return Plan.load(roles_file=roles, env_files=envs + [extra], nodes_file=nodes)
 
 
-def cluster_model(plan: Plan, addresses: dict, keystone_url: str) -> ClusterModel:
-    """The project's model of the plan, with power devices swapped for fence_ns."""
+def without_monitor_timeout(model: ClusterModel) -> ClusterModel:
+    """The connections' monitors as puppet-tripleo alone creates them: no timeout.
+
+    Why: the upstream profile judges upstream's defaults, and upstream sets no
+    timeout on the connection's monitor (pacemaker's default, 20 s, applies);
+    the project's lifecycle tasks set InstanceHARemoteMonitorTimeout instead.
+    """
+    for name in model.remotes:
+        op = model.primitive(name).op("monitor")
+        if op is not None:
+            op.timeout = None
+    return model
+
+
+def cluster_model(plan: Plan, addresses: dict, keystone_url: str,
+                  puppet_monitor: bool = False) -> ClusterModel:
+    """The project's model of the plan, with power devices swapped for fence_ns
+    (``puppet_monitor``: and the connections' monitors without a timeout)."""
     model = ClusterModel.from_plan(plan, addresses=addresses, keystone_url=keystone_url)
+    if puppet_monitor:
+        without_monitor_timeout(model)
     for device in model.stonith:
         if device.type in CREATED_AGENTS:
             device.type = POWER_AGENT
