@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 
 from tripleo_instanceha.cluster import model as cluster_model
-from tripleo_instanceha.plan import parameters as P
 
 from . import cluster as live
 from . import scenarios
