@@ -48,6 +48,28 @@ def load_plan(workdir: str, parameters: dict, bmc_address: str
     return plan, layout
 
 
+def without_monitor_timeout(model: ClusterModel) -> ClusterModel:
+    """The connections' monitors as puppet-tripleo alone creates them: no timeout.
+
+    Why: the upstream profile judges upstream's defaults, and upstream sets no
+    timeout on the connection's monitor (pacemaker's default, 20 s, applies);
+    the project's lifecycle tasks set InstanceHARemoteMonitorTimeout instead.
+    """
+    for name in model.remotes:
+        op = model.primitive(name).op("monitor")
+        if op is not None:
+            op.timeout = None
+    return model
+
+
+def cluster_model(plan: Plan, addresses: dict, keystone_url: str,
+                  puppet_monitor: bool = False) -> ClusterModel:
+    """The project's model of the plan, as ``rehearse`` builds it (``puppet_monitor``:
+    with the connections' monitors without a timeout)."""
+    model = ClusterModel.from_plan(plan, addresses=addresses, keystone_url=keystone_url)
+    return without_monitor_timeout(model) if puppet_monitor else model
+
+
 def configuration_xml(model: ClusterModel) -> str:
     """The ``<configuration>`` section to load with ``cibadmin --replace``."""
     conf = model.to_element().find("configuration")

@@ -236,17 +236,20 @@ class LiveCluster:
         sockets = parse_ss(out)
         return min(sockets, key=lambda s: s.lastrcv_ms) if sockets else None
 
-    def hold_monitor(self, name: str, pids: list[int], timeout: float) -> list:
+    def hold_monitor(self, name: str, pids: list[int], timeout: float,
+                     hold: float = 0.0) -> list:
         """Stop the node's pacemaker-remoted until the next monitor request is queued
-        on its socket, then let it answer; returns the readings taken.
+        on its socket, keep it stopped *hold* seconds more, then let it answer; returns
+        the readings taken (with *hold*, the last one is taken just before the resume).
 
         Why this shape: pacemaker starts a remote connection's next monitor at most
         one interval after the previous one ended, and while the daemon is stopped the
         request stays in the socket's receive queue, which the kernel always reports
         (``lastrcv`` is not enough: ss omits it whenever it is 0, so a reading taken in
-        the very tick a monitor arrives shows no value at all).  *timeout* is one
-        interval plus a margin, below the monitor timeout, so the held monitor is late
-        but never fails.
+        the very tick a monitor arrives shows no value at all).  *timeout* is more
+        than one interval (scenarios.monitor_wait), and the request is late only from
+        its arrival: by the reading's latency, plus *hold*, kept below the monitor
+        timeout (scenarios.slow_monitor_hold), so the held monitor never fails.
         """
         seen: list = []
         with stopped(pids):
@@ -261,6 +264,9 @@ class LiveCluster:
                 raise HarnessError(
                     "no monitor request reached %s within %ss with its pacemaker-remoted "
                     "stopped; last readings: %s" % (name, timeout, seen[-3:]))
+            if hold:
+                time.sleep(hold)
+                seen.append(self.remote_socket(name))
 
         def answered() -> bool:
             sock = self.remote_socket(name)

@@ -22,7 +22,6 @@ from typing import Optional
 
 from tripleo_instanceha.cluster.budget import Budget
 from tripleo_instanceha.cluster.budget import budget as recovery_budget
-from tripleo_instanceha.cluster.model import ClusterModel
 from tripleo_instanceha.plan import parameters as P
 
 from tests.fencing.bmc_emulators import Emulators
@@ -53,13 +52,47 @@ def slow_monitor_pause(interval: float, timeout: float) -> float:
     waits for the daemon; with D < timeout none of them can time out (a monitor
     in flight when the pause began is late by at most D).  The midpoint keeps
     the widest margin from both edges, whatever the phase: for the project's
-    10 s / 30 s that is 20 s, for upstream's 20 s / 30 s, 25 s.
+    10 s / 15 s that is 12.5 s.  Upstream's 20 s interval with pacemaker's default
+    20 s timeout leaves no such pause (see slow_monitor_hold).
     """
     if timeout - interval < 2 * PAUSE_MARGIN:
         raise live.HarnessError(
             "monitor interval %ss and timeout %ss leave no pause that is both longer "
             "than one interval and shorter than the timeout" % (interval, timeout))
     return (interval + timeout) / 2.0
+
+
+def slow_monitor_hold(timeout: float) -> float:
+    """How long to keep one queued monitor request unanswered, for a plan whose interval
+    leaves no room for slow_monitor_pause (upstream's 20 s interval with pacemaker's
+    default 20 s timeout).
+
+    The daemon is stopped until a request is queued on its socket (monitor_wait),
+    then for this long: the request is late by this much, and by nothing more than
+    the harness's reading of the socket.  Half the timeout keeps the widest margin
+    from both edges (not late at all, timed out).
+    """
+    if timeout < 4 * PAUSE_MARGIN:
+        raise live.HarnessError(
+            "a monitor timeout of %ss leaves no room to hold a monitor request for a "
+            "while and still answer it in time" % timeout)
+    return timeout / 2.0
+
+
+def monitor_wait(interval: float, timeout: float) -> float:
+    """How long the daemon may stay stopped waiting for the next monitor request.
+
+    Pacemaker issues it at most one interval after the previous monitor ended, so
+    the wait must exceed the interval.  It is kept below the timeout where the plan
+    allows (one interval plus two margins, at most the timeout less one margin, as
+    for the project's 10 s / 15 s: 13 s), so that even a request the daemon had read
+    just before it was stopped is answered in time.  Where the interval is too close
+    to the timeout for that (20 s / 20 s), one interval plus a margin: a request
+    waits from its arrival, not from the stop, so only that unlikely read-but-not-
+    answered request could be late by the whole wait.
+    """
+    return max(min(interval + 2 * PAUSE_MARGIN, timeout - PAUSE_MARGIN),
+               interval + PAUSE_MARGIN)
 
 
 @dataclass(frozen=True)
@@ -71,23 +104,32 @@ class Profile:
     monitor: int
     reconnect: int
     no_shared_storage: bool
+    #: the connection monitor's timeout; None: none on the op, as puppet-tripleo alone
+    #: creates it (pacemaker's default operation timeout, 20 s, applies)
+    monitor_timeout: Optional[int] = None
 
     def parameters(self, password: str) -> dict:
-        return {"InstanceHARemoteMonitorInterval": self.monitor,
-                "InstanceHARemoteReconnectInterval": self.reconnect,
-                "InstanceHANoSharedStorage": self.no_shared_storage,
-                "InstanceHAKeystonePassword": password}
+        params = {"InstanceHARemoteMonitorInterval": self.monitor,
+                  "InstanceHARemoteReconnectInterval": self.reconnect,
+                  "InstanceHANoSharedStorage": self.no_shared_storage,
+                  "InstanceHAKeystonePassword": password}
+        if self.monitor_timeout is not None:
+            params["InstanceHARemoteMonitorTimeout"] = self.monitor_timeout
+        return params
 
 
 PROJECT = Profile("project", "project defaults",
                   P.TUNABLES["InstanceHARemoteMonitorInterval"].default,
                   P.TUNABLES["InstanceHARemoteReconnectInterval"].default,
-                  P.TUNABLES["InstanceHANoSharedStorage"].default)
+                  P.TUNABLES["InstanceHANoSharedStorage"].default,
+                  P.TUNABLES["InstanceHARemoteMonitorTimeout"].default)
 UPSTREAM = Profile("upstream", "upstream defaults",
                    P.UPSTREAM_DEFAULTS["InstanceHARemoteMonitorInterval"],
                    P.UPSTREAM_DEFAULTS["InstanceHARemoteReconnectInterval"],
                    # the other value of the switch, to see it reach the evacuate call
-                   not P.TUNABLES["InstanceHANoSharedStorage"].default)
+                   not P.TUNABLES["InstanceHANoSharedStorage"].default,
+                   # puppet-tripleo sets no timeout on the connection's monitor
+                   None)
 PROFILES = (PROJECT, UPSTREAM)
 
 
@@ -192,9 +234,12 @@ class Runner:
         controllers = [p.name for p in plan.cluster_members]
         computes = [p.name for p in plan.iha_computes]
         addresses = {n: "10.99.0.%d" % (21 + i) for i, n in enumerate(computes)}
-        self.model = ClusterModel.from_plan(plan, addresses=addresses, keystone_url=KEYSTONE_URL)
-        # what rehearse promises for this plan, with its real (BMC) power devices
-        self.run.budget = recovery_budget(plan)
+        puppet_monitor = profile.monitor_timeout is None
+        self.model = cib.cluster_model(plan, addresses, KEYSTONE_URL,
+                                       puppet_monitor=puppet_monitor)
+        # what rehearse promises for this plan, with its real (BMC) power devices and
+        # the same connection monitors as the live cluster
+        self.run.budget = recovery_budget(plan, self.model)
         self.run.protocols = self.power.protocols
         self.run.model_configuration = cib.configuration_xml(self.model)
         nodes = [live.NodeSpec(n, "controller", "10.99.0.%d" % (11 + i), "c%d" % i)
@@ -297,9 +342,10 @@ class Runner:
                     for h, s in self.cloud.services.items()}
 
     def _remote_monitor(self, name: str) -> tuple[int, int]:
-        """The (interval, timeout) of the node's connection monitor, from the model."""
+        """The (interval, timeout) of the node's connection monitor, from the model (the
+        timeout pacemaker applies: its default where the op declares none)."""
         op = self.model.primitive(name).op("monitor")
-        return op.interval, op.timeout
+        return op.interval, self.model.remote_monitor_timeout(name)
 
     def _return_bound(self, name: str) -> float:
         """Seconds a fenced compute may take to rejoin: pacemaker retries the connection
@@ -424,13 +470,23 @@ class Runner:
         victim = self.cluster.computes[1]
         viewer, before = self._fault(obs, [])
         interval, timeout = self._remote_monitor(victim)
-        obs.pause = slow_monitor_pause(interval, timeout)
         remoted = self.cluster.process_pids(victim, "pacemaker-remoted")
+        try:
+            pause = slow_monitor_pause(interval, timeout)
+        except live.HarnessError:
+            pause = None   # no room (interval >= timeout less the margins): hold one request
         obs.fault_at = time.time()
-        with live.stopped(remoted):
-            time.sleep(obs.pause)
-            sock = self.cluster.remote_socket(victim)
-            obs.queued_at_resume = sock.recv_q if sock is not None else None
+        if pause is not None:
+            obs.pause = pause
+            with live.stopped(remoted):
+                time.sleep(obs.pause)
+                sock = self.cluster.remote_socket(victim)
+                obs.queued_at_resume = sock.recv_q if sock is not None else None
+        else:
+            seen = self.cluster.hold_monitor(victim, remoted, monitor_wait(interval, timeout),
+                                             hold=slow_monitor_hold(timeout))
+            obs.pause = time.time() - obs.fault_at
+            obs.queued_at_resume = seen[-1].recv_q if seen and seen[-1] is not None else None
         time.sleep(5)
         self.cluster.settle(viewer)
         obs.history = [e for e in self.cluster.fence_history(viewer)
@@ -496,7 +552,7 @@ class Runner:
         """
         interval, timeout = self._remote_monitor(victim)
         self.cluster.hold_monitor(victim, self.cluster.process_pids(victim, "pacemaker-remoted"),
-                                  min(interval + PAUSE_MARGIN * 2, timeout - PAUSE_MARGIN))
+                                  monitor_wait(interval, timeout))
         obs.after_monitor = True
         time.sleep(0.5)   # let that monitor's reply arrive
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 
 from tripleo_instanceha.cluster import model as cluster_model
-from tripleo_instanceha.plan import parameters as P
 
 from . import cluster as live
 from . import scenarios
@@ -46,10 +45,24 @@ def _delays(interval: float, timeout: float, pause: float, phase: float) -> list
     return delays
 
 
-@pytest.mark.parametrize("interval", [P.TUNABLES["InstanceHARemoteMonitorInterval"].default,
-                                      P.UPSTREAM_DEFAULTS["InstanceHARemoteMonitorInterval"]])
-def test_the_pause_delays_a_monitor_and_never_times_one_out_at_any_phase(interval):
-    timeout = cluster_model.REMOTE_MONITOR_TIMEOUT
+def _monitor(profile):
+    """(interval, timeout) of the profile's connection monitor, as the live model has it."""
+    timeout = profile.monitor_timeout
+    return profile.monitor, (cluster_model.PACEMAKER_DEFAULT_OP_TIMEOUT if timeout is None
+                             else timeout)
+
+
+def test_the_profiles_monitor_timeouts():
+    """The project's lifecycle tasks set InstanceHARemoteMonitorTimeout; upstream sets none."""
+    assert _monitor(scenarios.PROJECT) == (10, 15)
+    assert _monitor(scenarios.UPSTREAM) == (20, 20)
+    assert "InstanceHARemoteMonitorTimeout" not in scenarios.UPSTREAM.parameters("pw")
+    assert scenarios.PROJECT.parameters("pw")["InstanceHARemoteMonitorTimeout"] == 15
+
+
+@pytest.mark.parametrize("profile", [scenarios.PROJECT], ids=lambda p: p.key)
+def test_the_pause_delays_a_monitor_and_never_times_one_out_at_any_phase(profile):
+    interval, timeout = _monitor(profile)
     pause = scenarios.slow_monitor_pause(interval, timeout)
     assert interval < pause < timeout
     phases = [interval * k / 200.0 for k in range(200)]
@@ -66,3 +79,27 @@ def test_the_pause_delays_a_monitor_and_never_times_one_out_at_any_phase(interva
 def test_no_pause_exists_when_the_plan_leaves_no_room():
     with pytest.raises(live.HarnessError, match="leave no pause"):
         scenarios.slow_monitor_pause(28, 30)
+
+
+def test_upstream_holds_one_queued_request_instead_of_a_pause():
+    """20 s interval, 20 s timeout: no pause is both longer than the interval and shorter
+    than the timeout, so the slow monitor holds the next request once it is queued."""
+    interval, timeout = _monitor(scenarios.UPSTREAM)
+    with pytest.raises(live.HarnessError, match="leave no pause"):
+        scenarios.slow_monitor_pause(interval, timeout)
+    hold = scenarios.slow_monitor_hold(timeout)
+    assert scenarios.PAUSE_MARGIN <= hold <= timeout - scenarios.PAUSE_MARGIN
+    # the wait for that request outlasts one interval, whatever the phase
+    assert scenarios.monitor_wait(interval, timeout) > interval
+    with pytest.raises(live.HarnessError, match="no room to hold"):
+        scenarios.slow_monitor_hold(2 * scenarios.PAUSE_MARGIN)
+
+
+@pytest.mark.parametrize("profile", scenarios.PROFILES, ids=lambda p: p.key)
+def test_the_wait_for_a_monitor_outlasts_an_interval(profile):
+    interval, timeout = _monitor(profile)
+    wait = scenarios.monitor_wait(interval, timeout)
+    assert wait > interval
+    if timeout - scenarios.PAUSE_MARGIN > interval + scenarios.PAUSE_MARGIN:
+        # below the timeout where the plan leaves room (the project's 10 s / 15 s: 13 s)
+        assert wait <= timeout - scenarios.PAUSE_MARGIN

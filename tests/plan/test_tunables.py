@@ -39,6 +39,7 @@ def test_every_tunable_has_a_rule_that_the_template_declares_too():
     ("InstanceHAEvacuateDelay", "30", 30),       # Heat reads a numeric string as a number
     ("InstanceHAEvacuateDelay", 3600, 3600),
     ("InstanceHARemoteMonitorInterval", 5.0, 5),
+    ("InstanceHARemoteMonitorTimeout", "15", 15),
     ("InstanceHANoSharedStorage", "false", False),
     ("InstanceHANoSharedStorage", 1, True),
     ("InstanceHAKeystoneUser", "ihauser", "ihauser"),
@@ -51,6 +52,8 @@ def test_values_heat_accepts_pass(name, value, converted):
     ("InstanceHAEvacuateDelay", -30, "is below the accepted range"),
     ("InstanceHAEvacuateDelay", 86400, "is above the accepted range"),
     ("InstanceHARemoteMonitorInterval", 0, "is below the accepted range"),
+    ("InstanceHARemoteMonitorTimeout", 0, "is below the accepted range"),
+    ("InstanceHARemoteMonitorTimeout", 3601, "is above the accepted range"),
     ("InstanceHARemoteReconnectInterval", "30s", "is not a number"),
     ("InstanceHAEvacuateDelay", 1.5, "is not a whole number"),
     ("InstanceHAEvacuateDelay", True, "is a boolean"),

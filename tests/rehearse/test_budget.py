@@ -19,16 +19,17 @@ def test_example_budget_adds_up(tmp_path):
     plan = load_plan(tmp_path)
     result = B.budget(plan)
     stages = {s.name.split(" (")[0]: s for s in result.stages}
-    # remote monitor 10 s (our default) + ocf:pacemaker:remote monitor timeout 30 s
-    assert (stages["detection"].best, stages["detection"].worst) == (0, 40)
+    # remote monitor 10 s + InstanceHARemoteMonitorTimeout 15 s (both our defaults)
+    assert (stages["detection"].best, stages["detection"].worst) == (0, 25)
+    assert "InstanceHARemoteMonitorTimeout" in stages["detection"].source
     # fence_ipmilan: power_wait 2 -> best 0+2+1; worst 0+5+2*20+2 = 47 (under stonith-timeout 60)
     assert stages["power fencing"].best == 1  # fence_redfish: power_wait 0
     assert stages["power fencing"].worst == 47
     assert stages["fence-nova marks the host down"].worst == 25
-    assert result.to_first_evacuate == (3, 40 + 47 + 25 + 10 + 0 + 5)
+    assert result.to_first_evacuate == (3, 25 + 47 + 25 + 10 + 0 + 5)
     assert result.to_rebuild[1] == result.to_first_evacuate[1] + 30
     text = result.to_text()
-    assert "failure -> first evacuate call: 3s to 127s" in text
+    assert "failure -> first evacuate call: 3s to 112s" in text
 
 
 def test_tunables_and_device_params_move_the_budget(tmp_path):
@@ -43,10 +44,27 @@ def test_tunables_and_device_params_move_the_budget(tmp_path):
             prim.params["power_timeout"] = "60"
     result = B.budget(plan, cluster)
     stages = {s.name.split(" (")[0]: s for s in result.stages}
-    assert stages["detection"].worst == 50
+    assert stages["detection"].worst == 20 + 15
     assert stages["evacuate delay"].best == stages["evacuate delay"].worst == 45
     assert stages["power fencing"].worst == 60  # capped at stonith-timeout
-    assert result.to_dict()["to_first_evacuate_s"]["worst"] == 50 + 60 + 25 + 10 + 45 + 5
+    assert result.to_dict()["to_first_evacuate_s"]["worst"] == 35 + 60 + 25 + 10 + 45 + 5
+
+
+def test_detection_waits_the_connection_monitors_real_timeout(tmp_path):
+    """InstanceHARemoteMonitorTimeout when the lifecycle tasks set it; pacemaker's default op
+    timeout (20 s), not the 30 s of ocf:pacemaker:remote's metadata, when puppet alone
+    created the monitor (it gives it no timeout)."""
+    env = tmp_path / "timeout.yaml"
+    env.write_text("parameter_defaults:\n  InstanceHARemoteMonitorTimeout: 18\n")
+    plan = load_plan(tmp_path, extra=[str(env)])
+
+    def detection(cluster):
+        return {s.name.split(" (")[0]: s for s in B.budget(plan, cluster).stages}["detection"]
+
+    assert detection(ClusterModel.from_plan(plan)).worst == 10 + 18
+    puppet_only = detection(ClusterModel.from_plan(plan, lifecycle=False))
+    assert puppet_only.worst == 10 + 20
+    assert "pacemaker's default" in puppet_only.source
 
 
 def test_no_power_device_is_called_out(tmp_path):

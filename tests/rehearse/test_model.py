@@ -173,3 +173,36 @@ def test_the_lifecycle_tasks_objects_are_in_the_model(tmp_path):
     before = ClusterModel.from_plan(_plan(tmp_path, ""), lifecycle=False)
     assert before.primitive("nova-evacuate-iha") is None and before.orders == []
     assert before.evacuator == "nova-evacuate" and before.held_stopped == []
+
+
+def _scheduled_monitor_timeouts(cluster, tmp_path, name):
+    """Connection -> the timeout (ms) pacemaker's scheduler gives its recurring monitor."""
+    from tripleo_instanceha.cluster.simulate import Simulator
+    path = tmp_path / f"{name}.xml"
+    path.write_text(cluster.to_xml())
+    start = Simulator(str(tmp_path / name)).simulate(str(path), "up", online=cluster.controllers)
+    return {rsc: int(op.attrs["CRM_meta_timeout"])
+            for rsc in cluster.computes
+            for op in start.graph.ops(rsc, "monitor") if op.interval_ms}
+
+
+def test_remote_monitor_timeout_is_set_by_the_lifecycle_tasks_only(example_plan, tmp_path):
+    """puppet-tripleo gives the connection's monitor an interval only; the scheduler then
+    uses pacemaker's default op timeout (20 s), not ocf:pacemaker:remote's 30 s. The
+    lifecycle tasks set InstanceHARemoteMonitorTimeout (default 15 s) at step 5."""
+    from tripleo_instanceha.cluster.model import PACEMAKER_DEFAULT_OP_TIMEOUT
+
+    deployed = ClusterModel.from_plan(example_plan)
+    puppet_only = ClusterModel.from_plan(example_plan, lifecycle=False)
+    for name in COMPUTES:
+        assert deployed.primitive(name).op("monitor").timeout == 15
+        assert deployed.remote_monitor_timeout(name) == 15
+        assert puppet_only.primitive(name).op("monitor").timeout is None
+        assert puppet_only.remote_monitor_timeout(name) == PACEMAKER_DEFAULT_OP_TIMEOUT == 20
+    op = ET.fromstring(deployed.to_xml()).find(
+        f"configuration/resources/primitive[@id='{COMPUTES[0]}']/operations/op")
+    assert (op.get("interval"), op.get("timeout")) == ("10s", "15s")
+    assert _scheduled_monitor_timeouts(deployed, tmp_path, "deployed") == {
+        name: 15000 for name in COMPUTES}
+    assert _scheduled_monitor_timeouts(puppet_only, tmp_path, "puppet") == {
+        name: 20000 for name in COMPUTES}

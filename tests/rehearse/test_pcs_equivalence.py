@@ -7,6 +7,7 @@ pcs call. The pcs commands below are written from puppet-tripleo's manifests
 and puppet-pacemaker's pcmk_stonith provider, independently of the model;
 only node names and device parameters come from the plan.
 """
+import os
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -39,7 +40,8 @@ def normalise(path):
     conf = ET.parse(path).getroot().find("configuration")
     prims = {}
     for prim in conf.iter("primitive"):
-        ops = {(op.get("name"), seconds(op.get("interval")), op.get("on-fail"))
+        ops = {(op.get("name"), seconds(op.get("interval")), op.get("on-fail"),
+                op.get("timeout") and seconds(op.get("timeout")))
                for op in prim.iter("op")}
         prims[prim.get("id")] = (prim.get("class"), prim.get("provider"), prim.get("type"),
                                  nvpairs(prim, "instance_attributes"),
@@ -97,11 +99,12 @@ def test_model_equals_pcs_built_cib(tmp_path):
     pcs("property", "set", "stonith-enabled=true", "startup-fencing=false",
         "cluster-recheck-interval=60s")
     pcs("resource", "defaults", "update", "requires=fencing")
-    # tripleo::profile::base::pacemaker: the remote connections
+    # tripleo::profile::base::pacemaker: the remote connections, op_params
+    # "monitor interval=N" and nothing else (no timeout)
     for comp in comps:
         pcs("resource", "create", comp.name, "ocf:pacemaker:remote",
             f"server={REMOTE_ADDRESSES[comp.name]}", "reconnect_interval=60", "op", "monitor",
-            "interval=10", "timeout=30", "--force")
+            "interval=10", "--force")
     # tripleo::fencing: one device per node, pcmk_host_list = the node, levels
     devices = {}
     for place in ctrls + comps:
@@ -149,6 +152,18 @@ def test_model_equals_pcs_built_cib(tmp_path):
         "defined", "#uname")
     pcs("constraint", "order", "stop", "nova-evacuate", "then", "start", "nova-evacuate-iha",
         "kind=Mandatory", "symmetrical=false")
+    # and InstanceHARemoteMonitorTimeout on each connection's monitor, one cibadmin
+    # --modify of the op pcs created (the op's id as pcs wrote it)
+    for comp in comps:
+        found = subprocess.run(
+            ["cibadmin", "--query", "--xpath",
+             f"//primitive[@id='{comp.name}']/operations/op[@name='monitor']"],
+            capture_output=True, text=True, env={"CIB_file": cib, "PATH": os.environ["PATH"]})
+        op = ET.fromstring(found.stdout)
+        assert op.get("timeout") is None, "pcs gave puppet's monitor a timeout"
+        subprocess.run(["cibadmin", "--modify", "--scope", "resources", "--xml-text",
+                        f'<op id="{op.get("id")}" timeout="15s"/>'], check=True,
+                       env={"CIB_file": cib, "PATH": os.environ["PATH"]})
 
     mine, theirs = normalise(str(ours)), normalise(cib)
     names = ("primitives", "clones", "locations", "avoid constraints", "levels",

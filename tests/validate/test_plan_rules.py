@@ -194,6 +194,26 @@ def test_tunables_out_of_range_in_environment_files_and_role_parameters(plan18):
     assert "has no effect" in found[2].message
 
 
+@pytest.mark.parametrize("value, warned", [(12, True), (1, True), (13, False), (15, False),
+                                           (120, False)])
+def test_remote_monitor_timeout_below_the_provisional_floor_is_warned(plan18, value, warned):
+    plan18.params["InstanceHARemoteMonitorTimeout"] = value
+    found = plan18.findings(select=["remote-monitor-timeout"])
+    assert [(f.severity, f.file.endswith("params.yaml"), bool(f.line)) for f in found] == (
+        [("warning", True, True)] if warned else [])
+    if warned:
+        assert f"InstanceHARemoteMonitorTimeout is {value} s" in found[0].message
+        assert "13 or more" in found[0].fix
+
+
+def test_remote_monitor_timeout_out_of_range_is_the_tunables_rules_finding(plan18):
+    plan18.params["InstanceHARemoteMonitorTimeout"] = 0
+    assert plan18.findings(select=["remote-monitor-timeout"]) == []
+    found = plan18.findings(select=["tunables"])
+    assert [f.severity for f in found] == ["error"]
+    assert "InstanceHARemoteMonitorTimeout 0 is below the accepted range" in found[0].message
+
+
 def test_no_budget_from_an_invalid_tunable(plan18):
     from tripleo_instanceha.validate import api
     plan18.params["InstanceHAEvacuateDelay"] = -30

@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from tripleo_instanceha.cluster.model import (EVACUATE_IHA, EVACUATE_POLL_DEFAULT, FENCE_NOVA,
-                                              NOVA_EVACUATE_MONITOR, REMOTE_MONITOR_TIMEOUT,
-                                              ClusterModel)
+                                              NOVA_EVACUATE_MONITOR,
+                                              PACEMAKER_DEFAULT_OP_TIMEOUT, ClusterModel)
 from tripleo_instanceha.errors import InstanceHAError
 from tripleo_instanceha.paths import cache_dir
 from tripleo_instanceha.plan import tunables
@@ -188,6 +188,28 @@ def _fmt(value: float) -> str:
     return f"{value:g}s"
 
 
+def _detection(plan, cluster: ClusterModel) -> Tuple[float, float, bool]:
+    """(monitor interval, monitor timeout, whether the op declares it) of the slowest
+    Instance HA compute's connection.
+
+    Why from the model's op and not the parameter: a connection whose monitor
+    has no ``timeout`` (puppet-tripleo alone) waits pacemaker's default op
+    timeout, 20 s, not the 30 s of ocf:pacemaker:remote's metadata.
+    """
+    interval = float(_seconds(plan.param("InstanceHARemoteMonitorInterval"), 10))
+    worst: Optional[Tuple[float, float, bool]] = None
+    for node in cluster.computes or cluster.remotes:
+        prim = cluster.primitive(node)
+        op = prim.op("monitor") if prim else None
+        if op is None:
+            continue
+        found = (float(op.interval or interval), float(cluster.remote_monitor_timeout(node)),
+                 op.timeout is not None)
+        if worst is None or found[0] + found[1] > worst[0] + worst[1]:
+            worst = found
+    return worst or (interval, float(PACEMAKER_DEFAULT_OP_TIMEOUT), False)
+
+
 def budget(plan, cluster: Optional[ClusterModel] = None) -> Budget:
     """The recovery budget for the plan's Instance HA computes (the slowest and fastest).
 
@@ -197,18 +219,13 @@ def budget(plan, cluster: Optional[ClusterModel] = None) -> Budget:
     tunables.require_valid(plan)
     cluster = cluster or ClusterModel.from_plan(plan)
     result = Budget()
-    monitor = _seconds(plan.param("InstanceHARemoteMonitorInterval"), 10)
-    timeout = float(REMOTE_MONITOR_TIMEOUT)
-    for node in cluster.remotes:
-        prim = cluster.primitive(node)
-        op = prim.op("monitor") if prim else None
-        if op and op.timeout:
-            timeout = float(op.timeout)
+    monitor, timeout, timed = _detection(plan, cluster)
     stonith_timeout = _seconds(cluster.properties.get("stonith-timeout"), STONITH_TIMEOUT)
     result.stages.append(Stage(
         "detection (remote connection monitor)", 0, monitor + timeout,
         f"InstanceHARemoteMonitorInterval={monitor:g}s + monitor timeout {timeout:g}s "
-        "(ocf:pacemaker:remote metadata)"))
+        + ("(InstanceHARemoteMonitorTimeout, set by the lifecycle tasks)" if timed
+           else "(pacemaker's default: the connection's monitor op has no timeout)")))
 
     # each agent answers -o metadata in a fresh Python: ask them all at once
     agents = sorted({p.type for p in cluster.stonith})

@@ -27,7 +27,9 @@ cluster test. The model mirrors puppet-tripleo:
   doc/source/evacuation-agent.rst): the project's own evacuation agent
   ``nova-evacuate-iha`` (``ocf:tripleo-instanceha:NovaEvacuate``, with
   nova-evacuate's parameters plus ``poll_interval``), its location rule, and
-  the two constraints that keep puppet's ``nova-evacuate`` stopped.
+  the two constraints that keep puppet's ``nova-evacuate`` stopped, and
+  ``InstanceHARemoteMonitorTimeout`` as the timeout of each Instance HA
+  compute's connection monitor (puppet gives it none).
 
 The CIB holds keystone and BMC passwords, as the real one does: write it with
 ``yamlio.atomic_write`` (0600) and show it only through ``masked``.
@@ -53,8 +55,16 @@ UNFENCE_TRIGGER = "compute-unfence-trigger"
 UNFENCE_CLONE = "compute-unfence-trigger-clone"
 NOVA_EVACUATE = "nova-evacuate"
 ROLE_ATTRIBUTE = "compute-instanceha-role"
-#: Monitor timeout of ocf:pacemaker:remote's metadata; puppet sets only the interval.
-REMOTE_MONITOR_TIMEOUT = 30
+#: pacemaker's timeout for an operation that declares none (the scheduler's
+#: unpack_timeout falls back to CRM_DEFAULT_OP_TIMEOUT_S, "20s"; 2.1's
+#: PCMK_DEFAULT_ACTION_TIMEOUT_MS is 20000). puppet-tripleo creates each
+#: connection's monitor with an interval only, and pcs completes only the ops it
+#: was not given from the agent's metadata (30 s for monitor), so this applies to
+#: the connection monitor of a puppet-only deployment (doc/source/templates.rst).
+PACEMAKER_DEFAULT_OP_TIMEOUT = 20
+#: InstanceHARemoteMonitorTimeout's default: the timeout the lifecycle tasks set
+#: at external deploy step 5 on each Instance HA compute's connection monitor.
+REMOTE_MONITOR_TIMEOUT = 15
 #: puppet-pacemaker creates every stonith device with this monitor interval.
 STONITH_MONITOR_INTERVAL = 60
 #: ocf:openstack:NovaEvacuate's metadata: monitor every 10 s, timeout 600 s.
@@ -258,6 +268,20 @@ class ClusterModel:
     def levels_for(self, target: str) -> List[FencingLevel]:
         return sorted((lv for lv in self.levels if lv.target == target), key=lambda lv: lv.index)
 
+    def remote_monitor_timeout(self, node: str) -> int:
+        """Seconds pacemaker gives one check of ``node``'s connection.
+
+        Why not the agent's metadata: an op without ``timeout`` gets
+        pacemaker's default (``PACEMAKER_DEFAULT_OP_TIMEOUT``), not the 30 s
+        ocf:pacemaker:remote advertises, which pcs copies only into the ops it
+        creates itself.
+        """
+        prim = self.primitive(node)
+        op = prim.op("monitor") if prim else None
+        if op is None or op.timeout is None:
+            return PACEMAKER_DEFAULT_OP_TIMEOUT
+        return op.timeout
+
     def remote_monitor_ms(self, node: str) -> int:
         """The monitor op key crm_simulate needs to fail a remote connection."""
         prim = self.primitive(node)
@@ -279,7 +303,8 @@ class ClusterModel:
         ``keystone_url`` is fence-nova's and nova-evacuate's
         ``auth_url``; without it the public endpoint is derived from CloudName.
         ``lifecycle`` False leaves out what the lifecycle tasks add at external
-        deploy step 5 (our evacuation agent and its constraints): the CIB
+        deploy step 5 (our evacuation agent and its constraints, the Instance HA
+        connections' monitor timeout): the CIB
         puppet alone builds, which those tasks start from.
         """
         addresses = addresses or {}
@@ -291,6 +316,11 @@ class ClusterModel:
         model.computes = [p.name for p in iha]
         monitor = _seconds(plan.param("InstanceHARemoteMonitorInterval"), 10)
         reconnect = _seconds(plan.param("InstanceHARemoteReconnectInterval"), 60)
+        # the lifecycle tasks set the timeout on the Instance HA computes' monitors
+        # only; the other connections keep puppet's op (no timeout)
+        timed = set(model.computes) if lifecycle and model.instance_ha else set()
+        monitor_timeout = _seconds(plan.param("InstanceHARemoteMonitorTimeout"),
+                                   REMOTE_MONITOR_TIMEOUT)
 
         # cluster-name and dc-version belong to the running cluster, not to puppet
         model.properties = {"stonith-enabled": "true" if plan.fencing_enabled else "false",
@@ -309,7 +339,7 @@ class ClusterModel:
                 params["server"] = addresses[name]
             model.primitives.append(Primitive(
                 name, "ocf", "remote", "pacemaker", params,
-                ops=[Op("monitor", monitor, REMOTE_MONITOR_TIMEOUT)]))
+                ops=[Op("monitor", monitor, monitor_timeout if name in timed else None)]))
 
         iha_names = set(model.computes)
         for place in plan.cluster_members + remote_places:

@@ -37,6 +37,7 @@ TUNABLES = {
         Tunable("InstanceHARemoteMonitorInterval", 10, "pacemaker_remote_monitor_interval"),
         Tunable("InstanceHARemoteReconnectInterval", 60, "pacemaker_remote_reconnect_interval"),
         Tunable("InstanceHAEvacuatePollInterval", 10, None),
+        Tunable("InstanceHARemoteMonitorTimeout", 15, None),
     )
 }
 
@@ -44,6 +45,8 @@ TUNABLES = {
 UPSTREAM_DEFAULTS = {
     "InstanceHARemoteMonitorInterval": 20,
     "InstanceHARemoteReconnectInterval": 60,
+    # no timeout on the connection's monitor op: pacemaker's default op timeout
+    "InstanceHARemoteMonitorTimeout": 20,
 }
 
 SERVICE_COMPUTE_IHA = "OS::TripleO::Services::ComputeInstanceHA"

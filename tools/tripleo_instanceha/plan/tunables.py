@@ -66,6 +66,7 @@ RULES = {
     "InstanceHARemoteMonitorInterval": Rule(SECONDS, minimum=1, maximum=3600),
     "InstanceHARemoteReconnectInterval": Rule(SECONDS, minimum=1, maximum=3600),
     "InstanceHAEvacuatePollInterval": Rule(SECONDS, minimum=1, maximum=3600),
+    "InstanceHARemoteMonitorTimeout": Rule(SECONDS, minimum=1, maximum=3600),
 }
 
 

@@ -41,6 +41,11 @@ DESCRIPTIONS: Dict[str, str] = {
     "InstanceHARemoteReconnectInterval": (
         "Seconds pacemaker waits before reconnecting to a compute whose connection failed, "
         "so a fenced compute rejoins only once it is back."),
+    "InstanceHARemoteMonitorTimeout": (
+        "Seconds pacemaker gives each check of an Instance HA compute's pacemaker_remote "
+        "connection: a compute that stops answering is detected within about the monitor "
+        "interval plus this long (without it, puppet-tripleo's connections get pacemaker's "
+        "default of 20; below 13 a compute frozen for a few seconds may be fenced)."),
     "InstanceHAEvacuatePollInterval": (
         "Seconds between the evacuation agent's reads of the evacuate attributes: a fenced "
         "compute's evacuation begins within about this long (10 is the stock agent's "

@@ -16,7 +16,8 @@ TEMPLATE_RULES = (
     "role_name", "env_registry",
 )
 PLAN_RULES = (
-    "param_types", "tunables", "iha_enabled", "iha_role_services", "role_services_mapped",
+    "param_types", "tunables", "remote_monitor_timeout",
+    "iha_enabled", "iha_role_services", "role_services_mapped",
     "pacemaker_role",
     "role_drift",
     "keystone_identity",
