@@ -23,6 +23,7 @@ from typing import Optional
 from tripleo_instanceha.cluster.budget import Budget
 from tripleo_instanceha.cluster.budget import budget as recovery_budget
 from tripleo_instanceha.plan import parameters as P
+from tripleo_instanceha.validate.rules.remote_monitor_timeout import TOLERATED_STALL
 
 from tests.fencing.bmc_emulators import Emulators
 
@@ -268,6 +269,7 @@ class Runner:
                 self.cluster.down()
                 self._bring_up()
             scenarios = [("slow monitor", self.slow_monitor),
+                         ("link loss", self.link_loss),
                          ("compute crash", self.compute_crash),
                          ("network cut", self.network_cut),
                          ("power loss", self.power_loss),
@@ -494,6 +496,31 @@ class Runner:
         obs.returned = time.time() - obs.fault_at if self.cluster.ready(viewer) else None
         self._record_cloud(obs)
         obs.services_returned = self._services()
+
+    def link_loss(self, obs: Observation) -> None:
+        """compute-1's link drops every packet for the stall the project promises to
+        tolerate (TOLERATED_STALL), then comes back: nothing may be fenced.
+
+        The monitor requests sent meanwhile are lost and TCP retransmits them
+        (0.2, 0.6, 1.4, 3.0, 6.2, 12.6 s after the send), so the answer can come
+        up to about 12.6 s after the request, within the monitor timeout.
+        """
+        victim = self.cluster.computes[1]
+        viewer, before = self._fault(obs, [])
+        obs.pause = float(TOLERATED_STALL)
+        obs.fault_at = time.time()
+        self.cluster.set_link(victim, up=False)
+        try:
+            time.sleep(obs.pause)
+        finally:
+            self.cluster.set_link(victim, up=True)
+        # every monitor sent during the loss has been answered or has timed out
+        time.sleep(self._remote_monitor(victim)[1] + PAUSE_MARGIN)
+        self.cluster.settle(viewer)
+        obs.history = [e for e in self.cluster.fence_history(viewer)
+                       if tuple(sorted(e.items())) not in before]
+        obs.returned = time.time() - obs.fault_at if self.cluster.ready(viewer) else None
+        self._record_cloud(obs)
 
     def compute_crash(self, obs: Observation) -> None:
         """Every process of compute-0 dies; its VM must come back on compute-1."""

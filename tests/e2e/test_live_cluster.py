@@ -27,6 +27,7 @@ import pytest
 
 from tripleo_instanceha.cluster.model import (EVACUATE_IHA, FENCE_NOVA, NOVA_EVACUATE,
                                               STOCK_EVACUATE_FIRST, STOCK_EVACUATE_OFF)
+from tripleo_instanceha.validate.rules.remote_monitor_timeout import TOLERATED_STALL
 
 from . import report, scenarios
 from .scenarios import fqdn
@@ -200,6 +201,14 @@ def test_one_slow_monitor_does_not_fence_a_healthy_compute(run):
         "no monitor request was waiting on %s's socket after a %.0fs pause (interval %ds)"
         % (obs.scenario, obs.pause, run.profile.monitor))
     assert obs.history == []
+    assert obs.returned is not None, "the cluster did not settle healthy"
+    assert obs.nova_writes == []
+
+
+def test_a_link_lost_for_the_tolerated_stall_fences_nothing(run):
+    obs = run.observation("link loss")
+    assert obs.pause == TOLERATED_STALL
+    assert not [e for e in obs.history if e["action"] in ("reboot", "off")], obs.history
     assert obs.returned is not None, "the cluster did not settle healthy"
     assert obs.nova_writes == []
 
