@@ -19,17 +19,18 @@ def test_example_budget_adds_up(tmp_path):
     plan = load_plan(tmp_path)
     result = B.budget(plan)
     stages = {s.name.split(" (")[0]: s for s in result.stages}
-    # remote monitor 10 s + InstanceHARemoteMonitorTimeout 15 s (both our defaults)
-    assert (stages["detection"].best, stages["detection"].worst) == (0, 25)
+    # remote monitor 5 s + InstanceHARemoteMonitorTimeout 15 s (both our defaults)
+    assert (stages["detection"].best, stages["detection"].worst) == (0, 20)
     assert "InstanceHARemoteMonitorTimeout" in stages["detection"].source
     # fence_ipmilan: power_wait 2 -> best 0+2+1; worst 0+5+2*20+2 = 47 (under stonith-timeout 60)
     assert stages["power fencing"].best == 1  # fence_redfish: power_wait 0
     assert stages["power fencing"].worst == 47
     assert stages["fence-nova marks the host down"].worst == 25
-    assert result.to_first_evacuate == (3, 25 + 47 + 25 + 10 + 0 + 5)
+    # ... + InstanceHAEvacuatePollInterval 2 s + evacuate delay 0 + fence_evacuate 5 s
+    assert result.to_first_evacuate == (3, 20 + 47 + 25 + 2 + 0 + 5)
     assert result.to_rebuild[1] == result.to_first_evacuate[1] + 30
     text = result.to_text()
-    assert "failure -> first evacuate call: 3s to 112s" in text
+    assert "failure -> first evacuate call: 3s to 99s" in text
 
 
 def test_tunables_and_device_params_move_the_budget(tmp_path):
@@ -47,7 +48,7 @@ def test_tunables_and_device_params_move_the_budget(tmp_path):
     assert stages["detection"].worst == 20 + 15
     assert stages["evacuate delay"].best == stages["evacuate delay"].worst == 45
     assert stages["power fencing"].worst == 60  # capped at stonith-timeout
-    assert result.to_dict()["to_first_evacuate_s"]["worst"] == 35 + 60 + 25 + 10 + 45 + 5
+    assert result.to_dict()["to_first_evacuate_s"]["worst"] == 35 + 60 + 25 + 2 + 45 + 5
 
 
 def test_detection_waits_the_connection_monitors_real_timeout(tmp_path):
@@ -61,9 +62,9 @@ def test_detection_waits_the_connection_monitors_real_timeout(tmp_path):
     def detection(cluster):
         return {s.name.split(" (")[0]: s for s in B.budget(plan, cluster).stages}["detection"]
 
-    assert detection(ClusterModel.from_plan(plan)).worst == 10 + 18
+    assert detection(ClusterModel.from_plan(plan)).worst == 5 + 18
     puppet_only = detection(ClusterModel.from_plan(plan, lifecycle=False))
-    assert puppet_only.worst == 10 + 20
+    assert puppet_only.worst == 5 + 20
     assert "pacemaker's default" in puppet_only.source
 
 

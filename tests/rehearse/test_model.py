@@ -23,7 +23,7 @@ def test_example_model_names_and_crm_verify(example_plan, tmp_path):
     remote = conf.find("resources/primitive[@id='%s']" % COMPUTES[0])
     assert remote.get("type") == "remote"
     assert remote.find("instance_attributes/nvpair[@name='server']").get("value") == "192.0.2.120"
-    assert remote.find("operations/op[@name='monitor']").get("interval") == "10s"
+    assert remote.find("operations/op[@name='monitor']").get("interval") == "5s"
     nova = conf.find(f"resources/primitive[@id='{FENCE_NOVA}']")
     hosts = nova.find("instance_attributes/nvpair[@name='pcmk_host_list']").get("value")
     assert hosts.split(",") == COMPUTES
@@ -153,7 +153,7 @@ def test_the_lifecycle_tasks_objects_are_in_the_model(tmp_path):
     stock = {nv.get("name"): nv.get("value") for nv in conf.find(
         "resources/primitive[@id='nova-evacuate']/instance_attributes")}
     params = {nv.get("name"): nv.get("value") for nv in ours.find("instance_attributes")}
-    assert params == dict(stock, poll_interval="10")
+    assert params == dict(stock, poll_interval="2")
     off = conf.find("constraints/rsc_location[@id='tripleo-instanceha-stock-evacuate-off']")
     assert off.get("rsc") == "nova-evacuate"
     assert off.find("rule").get("score") == "-INFINITY"
@@ -201,7 +201,7 @@ def test_remote_monitor_timeout_is_set_by_the_lifecycle_tasks_only(example_plan,
         assert puppet_only.remote_monitor_timeout(name) == PACEMAKER_DEFAULT_OP_TIMEOUT == 20
     op = ET.fromstring(deployed.to_xml()).find(
         f"configuration/resources/primitive[@id='{COMPUTES[0]}']/operations/op")
-    assert (op.get("interval"), op.get("timeout")) == ("10s", "15s")
+    assert (op.get("interval"), op.get("timeout")) == ("5s", "15s")
     assert _scheduled_monitor_timeouts(deployed, tmp_path, "deployed") == {
         name: 15000 for name in COMPUTES}
     assert _scheduled_monitor_timeouts(puppet_only, tmp_path, "puppet") == {

@@ -104,7 +104,7 @@ def test_model_equals_pcs_built_cib(tmp_path):
     for comp in comps:
         pcs("resource", "create", comp.name, "ocf:pacemaker:remote",
             f"server={REMOTE_ADDRESSES[comp.name]}", "reconnect_interval=60", "op", "monitor",
-            "interval=10", "--force")
+            "interval=5", "--force")
     # tripleo::fencing: one device per node, pcmk_host_list = the node, levels
     devices = {}
     for place in ctrls + comps:
@@ -144,7 +144,7 @@ def test_model_equals_pcs_built_cib(tmp_path):
     pcs("resource", "create", "nova-evacuate-iha", "ocf:tripleo-instanceha:NovaEvacuate",
         f"auth_url={KEYSTONE}", "username=admin", f"password={pw}", "user_domain=Default",
         "project_domain=Default", "tenant_name=admin", "region_name=regionOne",
-        "no_shared_storage=true", "poll_interval=10", "op", "monitor", "interval=10",
+        "no_shared_storage=true", "poll_interval=2", "op", "monitor", "interval=10",
         "timeout=20", "op", "stop", "timeout=600", "--force")
     pcs("constraint", "location", "nova-evacuate-iha", "rule", "resource-discovery=never",
         "score=-INFINITY", "compute-instanceha-role", "eq", "true")

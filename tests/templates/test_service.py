@@ -193,7 +193,7 @@ def test_enabled_with_defaults_leaves_the_password_to_the_profile():
     assert not any(key.endswith("keystone_password")
                    for key in data["service_config_settings"]["pacemaker"])
     assert settings["tripleo::instanceha::no_shared_storage"] is True
-    assert settings["pacemaker_remote_monitor_interval"] == 10
+    assert settings["pacemaker_remote_monitor_interval"] == 5
 
 
 @pytest.mark.parametrize("path", [SERVICE, ALIAS], ids=["deployment", "puppet-alias"])

@@ -13,7 +13,7 @@ power fencing          delay + power_wait + 1           delay + login_timeout + 
                                                         capped at stonith-timeout
 fence-nova             1 (keystone + 2 nova calls)      login_timeout + power_timeout,
                                                         capped at stonith-timeout
-agent notices          0                                InstanceHAEvacuatePollInterval (10)
+agent notices          0                                InstanceHAEvacuatePollInterval (2)
 evacuate delay         InstanceHAEvacuateDelay          InstanceHAEvacuateDelay
 first evacuate call    1                                5 (fence_evacuate start, list servers)
 rebuild starts         2                                30 (nova schedules the rebuild)
@@ -40,6 +40,7 @@ from tripleo_instanceha.cluster.model import (EVACUATE_IHA, EVACUATE_POLL_DEFAUL
                                               PACEMAKER_DEFAULT_OP_TIMEOUT, ClusterModel)
 from tripleo_instanceha.errors import InstanceHAError
 from tripleo_instanceha.paths import cache_dir
+from tripleo_instanceha.plan import parameters as P
 from tripleo_instanceha.plan import tunables
 from tripleo_instanceha.yamlio import atomic_write
 
@@ -196,7 +197,8 @@ def _detection(plan, cluster: ClusterModel) -> Tuple[float, float, bool]:
     has no ``timeout`` (puppet-tripleo alone) waits pacemaker's default op
     timeout, 20 s, not the 30 s of ocf:pacemaker:remote's metadata.
     """
-    interval = float(_seconds(plan.param("InstanceHARemoteMonitorInterval"), 10))
+    interval = float(_seconds(plan.param("InstanceHARemoteMonitorInterval"),
+                              P.TUNABLES["InstanceHARemoteMonitorInterval"].default))
     worst: Optional[Tuple[float, float, bool]] = None
     for node in cluster.computes or cluster.remotes:
         prim = cluster.primitive(node)

@@ -45,6 +45,7 @@ from typing import Dict, List, Optional, Sequence
 from tripleo_instanceha.cluster import stacks
 from tripleo_instanceha.cluster.stacks import ClusterStack
 
+from tripleo_instanceha.plan import parameters as P
 from tripleo_instanceha.plan.fencing_config import SECRET_PARAMS
 
 #: Agents puppet-tripleo's ``tripleo::fencing`` turns into stonith devices
@@ -77,8 +78,8 @@ EVACUATE_IHA_TYPE = "NovaEvacuate"
 EVACUATE_IHA_MONITOR = (10, 20)
 #: Its stop waits for an evacuation under way (the agent's metadata says 600 s).
 EVACUATE_IHA_STOP_TIMEOUT = 600
-#: InstanceHAEvacuatePollInterval's default: upstream NovaEvacuate's monitor interval.
-EVACUATE_POLL_DEFAULT = 10
+#: InstanceHAEvacuatePollInterval's default.
+EVACUATE_POLL_DEFAULT = P.TUNABLES["InstanceHAEvacuatePollInterval"].default
 #: Its location rule (controllers only); the id must not contain
 #: ``location-nova-evacuate``, which puppet greps for to find its own rule.
 EVACUATE_IHA_RULE = "tripleo-instanceha-evacuate-on-controllers"
@@ -314,7 +315,8 @@ class ClusterModel:
         model.remotes = [p.name for p in remote_places]
         iha = [p for p in plan.iha_computes]
         model.computes = [p.name for p in iha]
-        monitor = _seconds(plan.param("InstanceHARemoteMonitorInterval"), 10)
+        monitor = _seconds(plan.param("InstanceHARemoteMonitorInterval"),
+                           P.TUNABLES["InstanceHARemoteMonitorInterval"].default)
         reconnect = _seconds(plan.param("InstanceHARemoteReconnectInterval"), 60)
         # the lifecycle tasks set the timeout on the Instance HA computes' monitors
         # only; the other connections keep puppet's op (no timeout)

@@ -34,9 +34,9 @@ TUNABLES = {
                 "tripleo::profile::base::pacemaker::instance_ha::keystone_tenant"),
         Tunable("InstanceHAKeystonePassword", "",
                 "tripleo::profile::base::pacemaker::instance_ha::keystone_password"),
-        Tunable("InstanceHARemoteMonitorInterval", 10, "pacemaker_remote_monitor_interval"),
+        Tunable("InstanceHARemoteMonitorInterval", 5, "pacemaker_remote_monitor_interval"),
         Tunable("InstanceHARemoteReconnectInterval", 60, "pacemaker_remote_reconnect_interval"),
-        Tunable("InstanceHAEvacuatePollInterval", 10, None),
+        Tunable("InstanceHAEvacuatePollInterval", 2, None),
         Tunable("InstanceHARemoteMonitorTimeout", 15, None),
     )
 }

@@ -36,8 +36,8 @@ DESCRIPTIONS: Dict[str, str] = {
         "Password of that user; empty means the overcloud admin password."),
     "InstanceHARemoteMonitorInterval": (
         "Seconds between pacemaker's checks of each compute's pacemaker_remote connection: "
-        "a dead compute is noticed within about this long (puppet-tripleo's own default "
-        "is 20)."),
+        "a compute that fails silently is noticed within about this long plus "
+        "InstanceHARemoteMonitorTimeout (puppet-tripleo's own default is 20)."),
     "InstanceHARemoteReconnectInterval": (
         "Seconds pacemaker waits before reconnecting to a compute whose connection failed, "
         "so a fenced compute rejoins only once it is back."),
@@ -48,8 +48,8 @@ DESCRIPTIONS: Dict[str, str] = {
         "default of 20; below 13 a compute frozen for a few seconds may be fenced)."),
     "InstanceHAEvacuatePollInterval": (
         "Seconds between the evacuation agent's reads of the evacuate attributes: a fenced "
-        "compute's evacuation begins within about this long (10 is the stock agent's "
-        "monitor interval)."),
+        "compute's evacuation begins within about this long (the stock agent looks only in "
+        "its monitor, every 10 s)."),
 }
 #: Never written by prepare: secrets belong in the operator's own environment file.
 SECRET_TUNABLES = ("InstanceHAKeystonePassword",)
