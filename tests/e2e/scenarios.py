@@ -108,11 +108,14 @@ class Profile:
     #: the connection monitor's timeout; None: none on the op, as puppet-tripleo alone
     #: creates it (pacemaker's default operation timeout, 20 s, applies)
     monitor_timeout: Optional[int] = None
+    #: seconds between the evacuation agent's reads of the evacuate attributes
+    poll: int = P.TUNABLES["InstanceHAEvacuatePollInterval"].default
 
     def parameters(self, password: str) -> dict:
         params = {"InstanceHARemoteMonitorInterval": self.monitor,
                   "InstanceHARemoteReconnectInterval": self.reconnect,
                   "InstanceHANoSharedStorage": self.no_shared_storage,
+                  "InstanceHAEvacuatePollInterval": self.poll,
                   "InstanceHAKeystonePassword": password}
         if self.monitor_timeout is not None:
             params["InstanceHARemoteMonitorTimeout"] = self.monitor_timeout
@@ -130,7 +133,9 @@ UPSTREAM = Profile("upstream", "upstream defaults",
                    # the other value of the switch, to see it reach the evacuate call
                    not P.TUNABLES["InstanceHANoSharedStorage"].default,
                    # puppet-tripleo sets no timeout on the connection's monitor
-                   None)
+                   None,
+                   # the stock agent notices an evacuate attribute in its monitor
+                   P.UPSTREAM_DEFAULTS["InstanceHAEvacuatePollInterval"])
 PROFILES = (PROJECT, UPSTREAM)
 
 

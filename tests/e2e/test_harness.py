@@ -54,10 +54,16 @@ def _monitor(profile):
 
 def test_the_profiles_monitor_timeouts():
     """The project's lifecycle tasks set InstanceHARemoteMonitorTimeout; upstream sets none."""
-    assert _monitor(scenarios.PROJECT) == (10, 15)
+    assert _monitor(scenarios.PROJECT) == (5, 15)
     assert _monitor(scenarios.UPSTREAM) == (20, 20)
     assert "InstanceHARemoteMonitorTimeout" not in scenarios.UPSTREAM.parameters("pw")
     assert scenarios.PROJECT.parameters("pw")["InstanceHARemoteMonitorTimeout"] == 15
+
+
+def test_the_profiles_poll_intervals():
+    """Upstream's stock NovaEvacuate notices a fenced host in its 10 s monitor."""
+    assert scenarios.PROJECT.parameters("pw")["InstanceHAEvacuatePollInterval"] == 2
+    assert scenarios.UPSTREAM.parameters("pw")["InstanceHAEvacuatePollInterval"] == 10
 
 
 @pytest.mark.parametrize("profile", [scenarios.PROJECT], ids=lambda p: p.key)

@@ -47,6 +47,9 @@ UPSTREAM_DEFAULTS = {
     "InstanceHARemoteReconnectInterval": 60,
     # no timeout on the connection's monitor op: pacemaker's default op timeout
     "InstanceHARemoteMonitorTimeout": 20,
+    # no such knob: the stock NovaEvacuate reads the evacuate attributes in its
+    # monitor, every 10 s (puppet-tripleo's op), which the poll interval stands for
+    "InstanceHAEvacuatePollInterval": 10,
 }
 
 SERVICE_COMPUTE_IHA = "OS::TripleO::Services::ComputeInstanceHA"
