@@ -540,38 +540,32 @@ class Runner:
 
     def network_cut(self, obs: Observation) -> None:
         """compute-1's cable is pulled silently; detection is the remote monitor's job."""
-        victim = self.cluster.computes[1]
-        self.cloud.reset()
-        self.cloud.boot("vm-cut", fqdn(victim))
-        viewer, before = self._fault(obs, [victim])
-        self._right_after_monitor(obs, victim)
-        obs.fault_at = time.time()
-        self.cluster.set_link(victim, up=False)
-        try:
-            self._watch(obs, viewer, before, ["vm-cut"], [])
-        finally:
-            self.cluster.set_link(victim, up=True)   # the fenced node boots with its cable in
-        self._await_return(obs, viewer)
+        self._silent_failure(obs, self.cluster.computes[1], "vm-cut", power_off=False)
 
     def power_loss(self, obs: Observation) -> None:
         """compute-0 loses power: its link goes first, then every process dies.
 
         Unlike the crash, no TCP reset reaches the controller, so detection is the
         remote monitor's, as after a cut; its BMC still answers, so fencing powers
-        off a node that is already dead.  Worst phase, as the cut.
+        off a node that is already dead.
         """
-        victim = self.cluster.computes[0]
+        self._silent_failure(obs, self.cluster.computes[0], "vm-power", power_off=True)
+
+    def _silent_failure(self, obs: Observation, victim: str, vm: str, power_off: bool) -> None:
+        """A VM on *victim*; right after a monitor its link goes down (and with
+        *power_off* every process of it dies); the VM must come back elsewhere."""
         self.cloud.reset()
-        self.cloud.boot("vm-power", fqdn(victim))
+        self.cloud.boot(vm, fqdn(victim))
         viewer, before = self._fault(obs, [victim])
         self._right_after_monitor(obs, victim)
         obs.fault_at = time.time()
         self.cluster.set_link(victim, up=False)
-        self.cluster.kill_node(victim)
+        if power_off:
+            self.cluster.kill_node(victim)
         try:
-            self._watch(obs, viewer, before, ["vm-power"], [])
+            self._watch(obs, viewer, before, [vm], [])
         finally:
-            self.cluster.set_link(victim, up=True)   # powered on again with its cable in
+            self.cluster.set_link(victim, up=True)   # the node boots with its cable in
         self._await_return(obs, viewer)
 
     def _right_after_monitor(self, obs: Observation, victim: str) -> None:
