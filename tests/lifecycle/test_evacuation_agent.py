@@ -17,6 +17,7 @@ from tripleo_instanceha.cluster.model import (EVACUATE_IHA, EVACUATE_IHA_RULE, N
                                               STOCK_EVACUATE_FIRST, STOCK_EVACUATE_OFF,
                                               ClusterModel)
 from tripleo_instanceha.cluster.simulate import Simulator
+from tripleo_instanceha.plan import parameters as P
 
 from tests.conftest import ROOT
 from tests.lifecycle import harness
@@ -30,6 +31,13 @@ OURS = {
     "rule": f"//constraints/rsc_location[@id='{EVACUATE_IHA_RULE}']",
     "keep off": f"//constraints/rsc_location[@id='{STOCK_EVACUATE_OFF}']",
     "order": f"//constraints/rsc_order[@id='{STOCK_EVACUATE_FIRST}']",
+}
+#: The agent's own parameters the tasks write with the templates' defaults.
+OWN_DEFAULTS = {
+    "poll_interval": str(P.TUNABLES["InstanceHAEvacuatePollInterval"].default),
+    "storm_threshold": str(P.TUNABLES["InstanceHAStormThreshold"].default),
+    "storm_window": str(P.TUNABLES["InstanceHAStormWindow"].default),
+    "max_per_pass": str(P.TUNABLES["InstanceHAEvacuationsPerPass"].default),
 }
 
 
@@ -77,7 +85,7 @@ def test_enable_creates_ours_and_holds_the_stock_agent(tmp_path, puppet_cib, exa
     # what the tasks built is what the model says is deployed
     for name, xpath in OURS.items():
         assert harness.cib_query(puppet_cib, xpath), name
-    assert _params(puppet_cib, EVACUATE_IHA) == dict(stock, poll_interval="2")
+    assert _params(puppet_cib, EVACUATE_IHA) == dict(stock, **OWN_DEFAULTS)
     model = ClusterModel.from_plan(plan)
     assert _summary(puppet_cib) == _summarise(model.to_element().find("configuration"))
     theirs = ET.fromstring(harness.cib_query(puppet_cib, "/cib/configuration"))
@@ -125,7 +133,7 @@ def test_a_password_puppet_changes_is_copied_to_ours(tmp_path, cib, example,
     run = runner.deploy(outputs)
     assert run.returncode == 0, run.stdout[-3000:]
     assert "TASK [Copy nova-evacuate's changed parameters to nova-evacuate-iha]" in run.stdout
-    assert _params(cib, EVACUATE_IHA) == dict(rotated, poll_interval="2")
+    assert _params(cib, EVACUATE_IHA) == dict(rotated, **OWN_DEFAULTS)
     assert "rotated-pw" not in run.stdout
     # puppet drops evacuate_delay again (InstanceHAEvacuateDelay back to 0): gone from ours too
     harness.pcs(cib, "--force", "resource", "update", NOVA_EVACUATE, "evacuate_delay=")

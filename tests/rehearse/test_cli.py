@@ -24,7 +24,7 @@ def test_example_passes_and_keeps_cib_and_graphs_private(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads(run.stdout)
     assert report["verdict"] == "pass"
-    assert [s["verdict"] for s in report["scenarios"]] == ["pass"] * 6
+    assert [s["verdict"] for s in report["scenarios"]] == ["pass"] * 7
     assert report["budget"]["to_first_evacuate_s"]["worst"] > 0
     cib = out / "cib.xml"
     assert "example-bmc-password" in cib.read_text()  # the real CIB holds it ...

@@ -153,7 +153,8 @@ def test_the_lifecycle_tasks_objects_are_in_the_model(tmp_path):
     stock = {nv.get("name"): nv.get("value") for nv in conf.find(
         "resources/primitive[@id='nova-evacuate']/instance_attributes")}
     params = {nv.get("name"): nv.get("value") for nv in ours.find("instance_attributes")}
-    assert params == dict(stock, poll_interval="2")
+    assert params == dict(stock, poll_interval="2", storm_threshold="0", storm_window="300",
+                          max_per_pass="0")
     off = conf.find("constraints/rsc_location[@id='tripleo-instanceha-stock-evacuate-off']")
     assert off.get("rsc") == "nova-evacuate"
     assert off.find("rule").get("score") == "-INFINITY"

@@ -139,12 +139,14 @@ def test_model_equals_pcs_built_cib(tmp_path):
     for comp in comps:
         pcs("node", "attribute", comp.name, "compute-instanceha-role=true")
     # the lifecycle tasks (external deploy step 5): our agent with nova-evacuate's
-    # parameters plus poll_interval, its rule, and the two constraints holding
-    # nova-evacuate stopped (doc/source/evacuation-agent.rst)
+    # parameters plus the agent's own (poll_interval and the storm guard's), its
+    # rule, and the two constraints holding nova-evacuate stopped
+    # (doc/source/evacuation-agent.rst)
     pcs("resource", "create", "nova-evacuate-iha", "ocf:tripleo-instanceha:NovaEvacuate",
         f"auth_url={KEYSTONE}", "username=admin", f"password={pw}", "user_domain=Default",
         "project_domain=Default", "tenant_name=admin", "region_name=regionOne",
-        "no_shared_storage=true", "poll_interval=2", "op", "monitor", "interval=10",
+        "no_shared_storage=true", "poll_interval=2", "storm_threshold=0",
+        "storm_window=300", "max_per_pass=0", "op", "monitor", "interval=10",
         "timeout=20", "op", "stop", "timeout=600", "--force")
     pcs("constraint", "location", "nova-evacuate-iha", "rule", "resource-discovery=never",
         "score=-INFINITY", "compute-instanceha-role", "eq", "true")

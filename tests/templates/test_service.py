@@ -64,7 +64,9 @@ def test_lifecycle_tunables_reach_the_tasks():
     lifecycle = load(LIFECYCLE)
     nested = service["resources"]["InstanceHALifecycle"]["properties"]
     lifecycle_only = [n for n, t in P.TUNABLES.items() if t.hiera is None]
-    assert lifecycle_only == ["InstanceHAEvacuatePollInterval", "InstanceHARemoteMonitorTimeout"]
+    assert lifecycle_only == ["InstanceHAEvacuatePollInterval", "InstanceHARemoteMonitorTimeout",
+                              "InstanceHAStormThreshold", "InstanceHAStormWindow",
+                              "InstanceHAEvacuationsPerPass"]
     for name in lifecycle_only:
         assert nested[name] == {"get_param": name}, name
         assert lifecycle["parameters"][name] == service["parameters"][name], name

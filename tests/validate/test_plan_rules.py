@@ -330,3 +330,27 @@ def test_upper_case_host_mac_is_an_error(plan18):
     assert len(case) == 1 and MACS["compute-iha-0"].upper() in case[0].message and case[0].line
     # and the node it was meant for is left without a device, as puppet leaves it
     assert "fencing-coverage" in rules(found)
+
+
+@pytest.mark.parametrize("value, warned", [(1, True), (49, True), (50, False), (100, False),
+                                           (0, False)])
+def test_a_storm_threshold_that_holds_a_single_failure_is_warned(plan18, value, warned):
+    """Two Instance HA computes: below 50 % one failure is already above the threshold."""
+    plan18.params["InstanceHAStormThreshold"] = value
+    found = plan18.findings(select=["storm-threshold"])
+    assert [(f.severity, f.file.endswith("params.yaml"), bool(f.line)) for f in found] == (
+        [("warning", True, True)] if warned else [])
+    if warned:
+        assert f"InstanceHAStormThreshold is {value}% of 2 Instance HA compute(s)" in \
+            found[0].message
+        assert "a single failed compute is held" in found[0].message
+        assert "to 50 or more" in found[0].fix
+
+
+def test_a_storm_threshold_out_of_range_is_the_tunables_rules_finding(plan18):
+    plan18.params["InstanceHAStormThreshold"] = 101
+    assert plan18.findings(select=["storm-threshold"]) == []
+    found = plan18.findings(select=["tunables"])
+    assert [f.severity for f in found] == ["error"]
+    assert "InstanceHAStormThreshold 101 is above the accepted range" in found[0].message
+    assert "percent of the Instance HA computes from 0 to 100" in found[0].message

@@ -52,6 +52,11 @@ class Rehearse(InstanceHACommand):
                                 + ", ".join(SCENARIOS))
         group.add_argument("--fail", metavar="NODE",
                            help="the node that fails (a compute or a controller name)")
+        group.add_argument("--storm-failures", type=int, metavar="K",
+                           help="how many Instance HA computes fail together in "
+                                "many-computes-fail (default: the smallest number that shows "
+                                "the storm guard holding one and the per-pass cap delaying "
+                                "one, at least 2)")
         group.add_argument("--output-dir", metavar="DIR",
                            help="keep the CIB (mode 0600) and the transition graphs here")
         group.add_argument("--max-sim-computes", type=int, default=DEFAULT_MAX_SIM_REMOTES,
@@ -111,6 +116,7 @@ class Rehearse(InstanceHACommand):
                 raise InputError.single("--max-sim-computes", "must be 0 or more",
                                         fix="pass 0 to simulate every node")
             rehearsal = Rehearsal(cluster, workdir, reconnect, args.max_sim_computes)
+            rehearsal.storm_failures = args.storm_failures
             names = args.scenarios or ([] if args.fail else list(SCENARIOS))
             results = rehearsal.run(names, _cluster_name(plan, args.fail))
             if outputs is not None:

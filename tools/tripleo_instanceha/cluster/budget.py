@@ -35,6 +35,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from tripleo_instanceha.cluster import storm
 from tripleo_instanceha.cluster.model import (EVACUATE_IHA, EVACUATE_POLL_DEFAULT, FENCE_NOVA,
                                               NOVA_EVACUATE_MONITOR,
                                               PACEMAKER_DEFAULT_OP_TIMEOUT, ClusterModel)
@@ -280,6 +281,7 @@ def budget(plan, cluster: Optional[ClusterModel] = None) -> Budget:
         interval = float(NOVA_EVACUATE_MONITOR[0])
         result.stages.append(Stage("nova-evacuate notices (monitor)", 0, interval,
                                    f"NovaEvacuate monitor interval {interval:g}s"))
+    result.notes += _storm_notes(cluster)
     delay = _seconds(plan.param("InstanceHAEvacuateDelay"), 0)
     result.stages.append(Stage("evacuate delay", delay, delay,
                                f"InstanceHAEvacuateDelay={delay:g}s"))
@@ -293,3 +295,30 @@ def budget(plan, cluster: Optional[ClusterModel] = None) -> Budget:
                         f"timeout; a returning compute rejoins no sooner than "
                         f"InstanceHARemoteReconnectInterval={reconnect:g}s after the failure")
     return result
+
+
+def _storm_notes(cluster: ClusterModel) -> List[str]:
+    """What the storm guard and the per-pass cap add to the stages above, which are one
+    compute's: a held compute has no time bound, a capped one waits whole polls."""
+    guard = storm.Guard.of(cluster)
+    if guard is None:
+        return []
+    computes = len(cluster.remotes)
+    notes = []
+    if guard.threshold:
+        allowance = guard.allowance(computes)
+        notes.append(
+            f"storm guard InstanceHAStormThreshold={guard.threshold}% of {computes} Instance HA "
+            f"compute(s): when more than that fail within InstanceHAStormWindow="
+            f"{guard.window}s, only the first {allowance} get this budget; the others are "
+            "fenced and their evacuation waits for an operator's release (tripleo-instanceha "
+            "evacuations release HOST), so it has no time bound")
+    if guard.cap:
+        # the most that can be allowed at once: all of them, or a storm's allowance
+        together = min(computes, guard.allowance(computes)) if guard.threshold else computes
+        notes.append(
+            f"InstanceHAEvacuationsPerPass={guard.cap}: evacuations beyond the first "
+            f"{guard.cap} of one pass wait a poll ({guard.poll}s) per further {guard.cap}; "
+            f"{together} evacuated together, the last waits "
+            f"{storm.cap_delay(guard, together)}s more")
+    return notes

@@ -80,6 +80,11 @@ EVACUATE_IHA_MONITOR = (10, 20)
 EVACUATE_IHA_STOP_TIMEOUT = 600
 #: InstanceHAEvacuatePollInterval's default.
 EVACUATE_POLL_DEFAULT = P.TUNABLES["InstanceHAEvacuatePollInterval"].default
+#: The storm guard's parameters of nova-evacuate-iha and the Heat parameters the
+#: lifecycle tasks set them from (doc/source/evacuation-agent.rst, "Storm guard").
+STORM_PARAMS = {"storm_threshold": "InstanceHAStormThreshold",
+                "storm_window": "InstanceHAStormWindow",
+                "max_per_pass": "InstanceHAEvacuationsPerPass"}
 #: Its location rule (controllers only); the id must not contain
 #: ``location-nova-evacuate``, which puppet greps for to find its own rule.
 EVACUATE_IHA_RULE = "tripleo-instanceha-evacuate-on-controllers"
@@ -447,6 +452,9 @@ class ClusterModel:
         params = dict(stock.params) if stock is not None else {}
         params["poll_interval"] = str(_seconds(plan.param("InstanceHAEvacuatePollInterval"),
                                                EVACUATE_POLL_DEFAULT))
+        # always written, defaults included, as the tasks do: they own these
+        for name, tunable in STORM_PARAMS.items():
+            params[name] = str(_seconds(plan.param(tunable), P.TUNABLES[tunable].default))
         interval, timeout = EVACUATE_IHA_MONITOR
         self.primitives.append(Primitive(
             EVACUATE_IHA, "ocf", EVACUATE_IHA_TYPE, EVACUATE_IHA_PROVIDER, params,

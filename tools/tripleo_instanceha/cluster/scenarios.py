@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from tripleo_instanceha.cluster import checks
+from tripleo_instanceha.cluster import checks, storm
 from tripleo_instanceha.cluster.model import NOVA_EVACUATE, UNFENCE_TRIGGER, ClusterModel
 from tripleo_instanceha.cluster.simulate import Run, Simulator
 from tripleo_instanceha.cluster.steady import settle
@@ -33,6 +33,7 @@ TWO_COMPUTES = "two-computes-crash"
 COMPUTE_AND_EVACUATE_HOST = "compute-crash-evacuate-controller-lost"
 CONTROLLER_LOST = "controller-lost"
 COMPUTE_RETURNS = "compute-returns"
+MANY_COMPUTES = "many-computes-fail"
 SCENARIOS = {
     COMPUTE_CRASH: "one Instance HA compute crashes",
     TWO_COMPUTES: "two Instance HA computes crash at once",
@@ -40,6 +41,8 @@ SCENARIOS = {
                                "is lost",
     CONTROLLER_LOST: "the controller running nova-evacuate is lost",
     COMPUTE_RETURNS: "a crashed compute comes back",
+    MANY_COMPUTES: "many Instance HA computes fail at once: which the storm guard evacuates "
+                   "and which it holds",
 }
 
 
@@ -88,6 +91,8 @@ class Rehearsal:
         self.cib = self.sim.path("cib.xml")
         self.steady: Optional[str] = None
         self.where: Dict[str, List[str]] = {}
+        #: how many computes many-computes-fail fails (None: storm.default_failures)
+        self.storm_failures: Optional[int] = None
 
     # -- the cluster before anything fails --------------------------------------
     def start(self) -> ScenarioResult:
@@ -216,6 +221,21 @@ class Rehearsal:
             result.steps += self._compute_steps(run, node, [])
         return result
 
+    def many_computes(self, nodes: Sequence[str]) -> ScenarioResult:
+        """crm_simulate fences them all; the storm guard's model says who is evacuated."""
+        result = ScenarioResult(MANY_COMPUTES, SCENARIOS[MANY_COMPUTES], failed=list(nodes))
+        run = self.sim.simulate(self.steady, MANY_COMPUTES,
+                                inject=[self._inject(n) for n in nodes], execute=False)
+        result.graphs.append(run.graph.path)
+        result.scheduled = run.graph.summary()
+        for node in nodes:
+            result.steps += self._compute_steps(run, node, [])
+        guard = storm.Guard.of(self.model)
+        decision = storm.decide(guard or storm.Guard(), len(self.model.remotes), nodes)
+        result.steps += [Step(name, True, detail) for name, detail in
+                         storm.explain(guard, decision)]
+        return result
+
     def compute_and_evacuate_host(self, node: str) -> ScenarioResult:
         ctrl = self._evacuate_host()
         result = ScenarioResult(COMPUTE_AND_EVACUATE_HOST, SCENARIOS[COMPUTE_AND_EVACUATE_HOST],
@@ -267,7 +287,16 @@ class Rehearsal:
                 "the plan has an Instance HA compute", False,
                 "no node of a role with ComputeInstanceHA and PacemakerRemote")]))
             names = [n for n in names if n == CONTROLLER_LOST]
-        self._reduce(computes[:2 if TWO_COMPUTES in names else 1])
+        many = self.storm_failures or storm.default_failures(storm.Guard.of(self.model),
+                                                             len(computes))
+        if MANY_COMPUTES in names and computes and not 1 <= many <= len(computes):
+            raise InputError.single("--storm-failures", f"{many} computes cannot fail: the "
+                                    f"plan has {len(computes)} Instance HA compute(s)",
+                                    field=str(many), fix=f"pass 1 to {len(computes)}")
+        failing = 2 if TWO_COMPUTES in names else 1
+        if MANY_COMPUTES in names:
+            failing = max(failing, many)
+        self._reduce(computes[:failing])
         results = [self.start()] + results
         actions: Dict[str, Callable[[], ScenarioResult]] = {
             COMPUTE_CRASH: lambda: self.compute_crash(computes[0]),
@@ -276,6 +305,7 @@ class Rehearsal:
             CONTROLLER_LOST: lambda: self.controller_lost(
                 fail if fail in self.model.controllers else None),
             COMPUTE_RETURNS: lambda: self.compute_crash(computes[0], with_return=True),
+            MANY_COMPUTES: lambda: self.many_computes(computes[:many]),
         }
         for name in names:
             if name == TWO_COMPUTES and len(computes) < 2:

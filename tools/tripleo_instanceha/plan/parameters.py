@@ -38,6 +38,10 @@ TUNABLES = {
         Tunable("InstanceHARemoteReconnectInterval", 60, "pacemaker_remote_reconnect_interval"),
         Tunable("InstanceHAEvacuatePollInterval", 2, None),
         Tunable("InstanceHARemoteMonitorTimeout", 15, None),
+        # the storm guard of nova-evacuate-iha (doc/source/evacuation-agent.rst)
+        Tunable("InstanceHAStormThreshold", 0, None),
+        Tunable("InstanceHAStormWindow", 300, None),
+        Tunable("InstanceHAEvacuationsPerPass", 0, None),
     )
 }
 

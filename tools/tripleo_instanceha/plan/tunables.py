@@ -35,13 +35,16 @@ class Rule:
     min_length: Optional[int] = None
     #: A secret's value is never repeated in a message.
     secret: bool = False
+    #: What a whole number of the SECONDS kind counts, as a message says it (the storm
+    #: guard's tunables are a percentage and a count, judged like seconds otherwise).
+    unit: str = "seconds"
 
     def accepted(self) -> str:
         """The accepted values, as a message says them."""
         if self.kind == BOOLEAN:
             return "true or false"
         if self.kind == SECONDS:
-            return f"a whole number of seconds from {self.minimum} to {self.maximum}"
+            return f"a whole number of {self.unit} from {self.minimum} to {self.maximum}"
         if self.min_length:
             return "a non-empty string"
         return "a string"
@@ -67,6 +70,13 @@ RULES = {
     "InstanceHARemoteReconnectInterval": Rule(SECONDS, minimum=1, maximum=3600),
     "InstanceHAEvacuatePollInterval": Rule(SECONDS, minimum=1, maximum=3600),
     "InstanceHARemoteMonitorTimeout": Rule(SECONDS, minimum=1, maximum=3600),
+    # the storm guard: a percentage of the Instance HA computes, a window up to a day
+    # (a storm's end is judged by an operator, the window only groups failures), a count
+    "InstanceHAStormThreshold": Rule(SECONDS, minimum=0, maximum=100,
+                                     unit="percent of the Instance HA computes"),
+    "InstanceHAStormWindow": Rule(SECONDS, minimum=1, maximum=86400),
+    "InstanceHAEvacuationsPerPass": Rule(SECONDS, minimum=0, maximum=1000,
+                                         unit="evacuations"),
 }
 
 

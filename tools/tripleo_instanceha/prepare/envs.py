@@ -50,6 +50,16 @@ DESCRIPTIONS: Dict[str, str] = {
         "Seconds between the evacuation agent's reads of the evacuate attributes: a fenced "
         "compute's evacuation begins within about this long (the stock agent looks only in "
         "its monitor, every 10 s)."),
+    "InstanceHAStormThreshold": (
+        "Storm guard: when more than this percentage of the Instance HA computes failed within "
+        "InstanceHAStormWindow, only the first floor(threshold x computes / 100) are evacuated "
+        "and the others held until an operator releases them; 0 turns the guard off."),
+    "InstanceHAStormWindow": (
+        "Seconds a compute counts as failed for the storm guard after the evacuation agent "
+        "first saw it ask for an evacuation."),
+    "InstanceHAEvacuationsPerPass": (
+        "At most this many evacuations start per agent pass (one every "
+        "InstanceHAEvacuatePollInterval); the others wait for the next pass; 0 means no limit."),
 }
 #: Never written by prepare: secrets belong in the operator's own environment file.
 SECRET_TUNABLES = ("InstanceHAKeystonePassword",)

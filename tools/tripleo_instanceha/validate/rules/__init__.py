@@ -16,7 +16,7 @@ TEMPLATE_RULES = (
     "role_name", "env_registry",
 )
 PLAN_RULES = (
-    "param_types", "tunables", "remote_monitor_timeout",
+    "param_types", "tunables", "remote_monitor_timeout", "storm_threshold",
     "iha_enabled", "iha_role_services", "role_services_mapped",
     "pacemaker_role",
     "role_drift",
