@@ -19,10 +19,21 @@ ROLE = "tripleo_instanceha"
 
 
 class _IndentedDumper(yaml.SafeDumper):
-    """Lists indented under their key, as yamllint's default wants."""
+    """Lists indented under their key, as yamllint's default wants; multi-line strings
+    (a shell block, a file's content from get_file) as literal blocks, line for line as
+    a person writes them, so line-length judges their own lines, not where a folding
+    dumper happened to break them."""
 
     def increase_indent(self, flow=False, indentless=False):
         return super().increase_indent(flow, False)
+
+
+def _str(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value.rstrip("\n") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_IndentedDumper.add_representer(str, _str)
 
 
 def test_ansible_lint_passes_on_every_task_list(tmp_path, lifecycle_outputs, example):
