@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import time
 from typing import Callable, Dict, Iterator, List
@@ -75,9 +76,10 @@ class Cloud:
         return next(s for s in self.conn.compute.services()
                     if s.host == host and s.binary == "nova-compute")
 
-    def boot(self, host: str, count: int) -> List[str]:
-        image = self.conn.image.find_image("tiny")
-        flavor = self.conn.compute.find_flavor("m1.tiny")
+    def boot(self, host: str, count: int, image: str = "tiny",
+             flavor: str = "m1.tiny") -> List[str]:
+        image = self.conn.image.find_image(image)
+        flavor = self.conn.compute.find_flavor(flavor)
         ids = [self.conn.compute.create_server(
             name=f"vm-{host.split('.')[0][-1]}-{i}-{int(time.time())}", image_id=image.id,
             flavor_id=flavor.id, networks="none", availability_zone=f"nova:{host}").id
@@ -107,6 +109,17 @@ class Cloud:
 
     def restart(self, host: str) -> None:
         self.plane.start_compute(host)
+
+    @contextlib.contextmanager
+    def paused(self, host: str) -> Iterator[None]:
+        """host's nova-compute stopped (SIGSTOP) and continued on exit: a compute that is
+        running but has not reported yet, held there for as long as a test needs."""
+        group = self.plane.computes[host].process.pid
+        os.killpg(group, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.killpg(group, signal.SIGCONT)
 
     def wait_heartbeat(self, host: str, before) -> None:
         """The restarted service has reported: its updated_at moved. (Its state stays
