@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 import yaml
@@ -81,3 +82,56 @@ def test_states(cloud, clouds_file, healthy, monkeypatch):
     data = json.loads(out)
     assert sum(compute(data, C0)["evacuations"].values()) == 2, compute(data, C0)
     assert not [r for r in nova_reasons(data) if r[0] in ("nova-servers", "nova-evacuations")]
+
+
+def test_evacuable_prediction_is_what_fence_evacuate_does(cloud, clouds_file, healthy,
+                                                          monkeypatch):
+    """status says which instances the real fence_evacuate takes, and why; then the agent
+    runs and takes exactly those. The cases: a flavor with evacuable=true, an image tagged
+    evacuable, an image tagged but pushed off the first page of glance's list by 25 newer
+    images, an image with the property instead of the tag, and an untagged image."""
+    conn = cloud.conn
+    cloud.recover_and_unfence(C0, SHORT[0])  # the previous test left it fenced
+
+    def image(name, **extra):
+        conn.image.create_image(name=name, data=b"\0" * 1024, disk_format="raw",
+                                container_format="bare", visibility="public", **extra)
+        time.sleep(1.1)  # glance orders its list by created_at (newest first)
+
+    image("old", tags=["evacuable"])
+    for n in range(25):
+        image(f"filler-{n}")
+    image("tagged", tags=["evacuable"])
+    image("prop", meta={"evacuable": "true"})
+    flavor = conn.compute.create_flavor(name="m1.ha", ram=64, vcpus=1, disk=0)
+    conn.compute.create_flavor_extra_specs(flavor, {"evacuable": "true"})
+    booted = {case: cloud.boot(C1, 1, image=img, flavor=fl)[0] for case, img, fl in (
+        ("flavor", "tiny", "m1.ha"), ("tag", "tagged", "m1.tiny"), ("old", "old", "m1.tiny"),
+        ("property", "prop", "m1.tiny"), ("untagged", "tiny", "m1.tiny"))}
+
+    code, out = status(healthy, clouds_file, monkeypatch, "--format", "json")
+    data = json.loads(out)
+    mine = {i["id"]: i for i in data["nova"]["instances"] if i["host"] == C1}
+    assert {case: (mine[sid]["evacuable"], mine[sid]["rule"]) for case, sid in booted.items()} \
+        == {"flavor": (True, "flavor m1.ha has evacuable=true"),
+            "tag": (True, "image tagged is tagged evacuable"),
+            "old": (False, "neither flavor m1.tiny nor image old is tagged evacuable"),
+            "property": (False, "neither flavor m1.tiny nor image prop is tagged evacuable"),
+            "untagged": (False, "neither flavor m1.tiny nor image tiny is tagged evacuable")}
+    assert code == 1
+    assert sorted(r["subject"] for r in data["nova"]["reasons"]
+                  if r["rule"] == "nova-tagging") == ["image old", "image prop"]
+    code, text = status(healthy, clouds_file, monkeypatch)
+    assert f"({booted['old']}) on {SHORT[1]}: neither flavor m1.tiny nor image old" in text
+
+    # The real agent decides: kill C1, fence it, evacuate it.
+    predicted = {sid for sid, i in mine.items() if i["evacuable"]}
+    cloud.plane.kill_compute(C1)
+    cloud.agent("fence_compute", "off", SHORT[1])
+    cloud.agent("fence_evacuate", "off", C1)
+    cloud.wait_evacuated(sorted(predicted), C0)
+    evacuated = {m["instance_uuid"] for m in conn.compute.get(
+        "/os-migrations?migration_type=evacuation", microversion="2.59").json()["migrations"]
+        if m["source_compute"] == C1}
+    assert evacuated == predicted
+    assert all(s.compute_host == C1 for s in cloud.servers(sorted(set(mine) - predicted)))

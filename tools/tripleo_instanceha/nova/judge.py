@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from tripleo_instanceha.cluster.protection import Finding
+from tripleo_instanceha.nova import evacuable
 
 #: evacuation states not over for the failed host ("done": rebuilt elsewhere, completed
 #: only once that host's nova-compute restarts)
@@ -44,21 +45,32 @@ class NovaReport:
     computes: List[NovaCompute]
     findings: List[Finding]
     servers: List[dict]
+    #: the instances on the Instance HA computes, each with fence_evacuate's decision
+    instances: List[evacuable.Instance] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"checked": True, "computes": [c.to_dict() for c in self.computes],
                 "servers_in_error_or_rebuild": self.servers,
+                "instances": [i.to_dict() for i in self.instances],
                 "reasons": [f.to_dict() for f in self.findings]}
 
     def to_text(self) -> List[str]:
         width = max([len(c.name) for c in self.computes] + [7])
         lines = [f"  {'nova'.ljust(width)}  service  status    forced_down  hypervisor  "
-                 "evacuations"]
+                 "instances (evacuable)  evacuations"]
         for c in self.computes:
             evac = ", ".join(f"{k} {v}" for k, v in sorted(c.evacuations.items())) or "-"
+            mine = [i for i in self.instances if short(i.host) == short(c.name)]
+            count = f"{len(mine)} ({sum(i.evacuable for i in mine)})"
             lines.append(f"  {c.name.ljust(width)}  {c.state:<7}  {c.status:<8}  "
                          f"{'yes' if c.forced_down else 'no':<11}  "
-                         f"{'yes' if c.hypervisor else 'MISSING':<10}  {evac}")
+                         f"{'yes' if c.hypervisor else 'MISSING':<10}  {count:<21}  {evac}")
+        left = [i for i in self.instances if not i.evacuable]
+        if left:
+            lines.append("  not evacuated if their compute fails (fence_evacuate's instance "
+                         "filtering):")
+            lines += [f"    {i.name or i.id} ({i.id}) on {short(i.host)}: {i.rule}"
+                      for i in left]
         return lines
 
 
@@ -137,4 +149,6 @@ def judge(data: dict, cluster: Dict[str, dict]) -> NovaReport:
                                 f"on {s['host'] or 'no host'}", "'openstack server show "
                                 f"{s['id']}' (fault); 'openstack server set --state active' "
                                 "and evacuate or rebuild it"))
-    return NovaReport(computes, findings, bad)
+    instances, tagging = evacuable.decide(data, sorted(known)) if "instances" in data \
+        else ([], [])
+    return NovaReport(computes, findings + tagging, bad, instances)

@@ -7,13 +7,16 @@ endpoint, and keystoneauth's own text (which carries no password).
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional, Tuple
 
 from tripleo_instanceha.errors import InstanceHAError
 
 #: evacuation migrations and their host/status fields (2.59 adds uuid and paging)
 MIGRATIONS = "/os-migrations?migration_type=evacuation"
 MICROVERSION = "2.59"
+#: fence_evacuate's microversion: servers carry their flavor's id (2.47 drops it)
+AGENT_MICROVERSION = "2.11"
+PAGE = 1000
 TIMEOUT = 30
 
 
@@ -37,8 +40,56 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else exc.__class__.__name__
 
 
+def _instances(conn) -> List[dict]:
+    """Every server, as fence_evacuate lists a host's (all projects, its microversion)."""
+    out: List[dict] = []
+    marker = ""
+    while True:
+        page = conn.compute.get(f"/servers/detail?all_tenants=1&limit={PAGE}{marker}",
+                                microversion=AGENT_MICROVERSION).json()["servers"]
+        for s in page:
+            image = s.get("image")
+            out.append({"id": s["id"], "name": s.get("name", ""), "status": s["status"],
+                        "host": s.get("OS-EXT-SRV-ATTR:host") or "",
+                        "flavor_id": (s.get("flavor") or {}).get("id", ""),
+                        "image_id": image.get("id", "") if isinstance(image, dict) else ""})
+        if len(page) < PAGE:
+            return out
+        marker = f"&marker={page[-1]['id']}"
+
+
+def _flavors(conn) -> List[dict]:
+    """Every flavor, public or not, with its ``evacuable`` extra spec (as the agent reads)."""
+    flavors = conn.compute.get("/flavors/detail?is_public=None").json()["flavors"]
+    return [{"id": f["id"], "name": f.get("name", ""),
+             "evacuable": conn.compute.get(f"/flavors/{f['id']}/os-extra_specs").json()
+             .get("extra_specs", {}).get("evacuable")} for f in flavors]
+
+
+def _image(raw: dict) -> dict:
+    known = ("id", "name", "tags")
+    return {"id": raw["id"], "name": raw.get("name") or "", "tags": raw.get("tags") or [],
+            "properties": {k: v for k, v in raw.items()
+                           if k not in known and isinstance(v, str)}}
+
+
+def _images(conn) -> Tuple[List[dict], List[dict]]:
+    """(the first page of glance's list, which is all fence_evacuate reads; every image)."""
+    answer = conn.image.get("/images").json()
+    first = [_image(i) for i in answer.get("images", [])]
+    everything = list(first)
+    while answer.get("next"):
+        # "next" is rooted at the API ("/v2/images?marker=..."), the adapter at /v2
+        path = answer["next"]
+        path = path[3:] if path.startswith("/v2/") else path
+        answer = conn.image.get(path).json()
+        everything += [_image(i) for i in answer.get("images", [])]
+    return first, everything
+
+
 def read(cloud: Optional[str]) -> dict:
-    """services, hypervisors, evacuation migrations and servers in ERROR/REBUILD."""
+    """services, hypervisors, evacuation migrations, servers in ERROR/REBUILD, and what
+    fence_evacuate's instance filtering reads (flavors, images, every server)."""
     from keystoneauth1 import exceptions as ks_exc
     from openstack import exceptions as sdk_exc
     conn = _connect(cloud)
@@ -55,6 +106,8 @@ def read(cloud: Optional[str]) -> dict:
             servers += [{"id": s.id, "name": s.name, "status": s.status,
                          "host": s.compute_host or ""}
                         for s in conn.compute.servers(all_projects=True, status=status)]
+        instances, flavors = _instances(conn), _flavors(conn)
+        first_page, images = _images(conn)
     except (ks_exc.ClientException, sdk_exc.SDKException) as exc:
         raise NovaUnreachable(f"Nova ({name}) could not be read: {_first_line(exc)} (fix: "
                               "check auth_url, the credentials and that nova-api answers: "
@@ -68,4 +121,5 @@ def read(cloud: Optional[str]) -> dict:
                             "status": m.get("status", ""),
                             "updated_at": m.get("updated_at") or m.get("created_at") or ""}
                            for m in migrations.get("migrations", [])],
-            "servers": servers}
+            "servers": servers, "instances": instances, "flavors": flavors,
+            "images_first_page": first_page, "images": images}
