@@ -41,7 +41,8 @@ def clear(node) -> None:  # noqa: F811
         node.run("attrd_updater -n evacuate -D -N %s" % host)
         for name in RECORDS:
             node.run("crm_attribute --type nodes --node %s --name %s --delete" % (host, name))
-    node.run("crm_attribute --type crm_config --name tripleo-instanceha-evacuations --delete")
+    for name in ("tripleo-instanceha-evacuations", "tripleo-instanceha-evacuations-off"):
+        node.run("crm_attribute --type crm_config --name %s --delete" % name)
 
 
 def records(node, host: str) -> dict:  # noqa: F811

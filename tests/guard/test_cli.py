@@ -71,6 +71,21 @@ def test_read_holds_types_every_record():
     assert holds.read_holds(CIB.format(switch=on)).switch == "on"
 
 
+def test_the_kill_switch_says_who_turned_it_off_and_when(tmp_path):
+    mark = '<nvpair id="o-iham" name="tripleo-instanceha-evacuations-off" ' \
+        'value="off;by=alice;at=1764800200"/>'
+    found = holds.read_holds(CIB.format(switch=SWITCH_OFF + mark))
+    assert (found.switch_mark.by, found.switch_mark.at) == ("alice", 1764800200)
+    # a mark left behind once the switch is on again means nothing
+    assert holds.read_holds(CIB.format(switch=mark)).switch_mark is None
+    code, out, _ = run_cli(["list", "--cib", saved(tmp_path, switch=SWITCH_OFF + mark)])
+    assert "kill switch: evacuations off (by alice at 2025-12-03T22:16:40Z)" in out, out
+    code, out, _ = run_cli(["list", "--cib", saved(tmp_path, switch=SWITCH_OFF + mark),
+                            "--format", "json"])
+    assert json.loads(out)["kill_switch_set"] == {"state": "off", "by": "alice",
+                                                  "at": 1764800200}
+
+
 def test_list_text_of_a_saved_cib(tmp_path):
     code, out, err = run_cli(["list", "--cib", saved(tmp_path)])
     assert code == 1, err

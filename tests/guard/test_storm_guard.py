@@ -157,12 +157,18 @@ def test_kill_switch_and_operator_holds(agent, live_cli):
     time.sleep(3)
     assert evacuated(agent) == [] and agent.value("compute-0") == "yes"
     code, out, _ = live_cli(["list", "--format", "json"])
-    assert code == 1 and json.loads(out)["kill_switch"] == "off"
+    listed = json.loads(out)
+    assert code == 1 and listed["kill_switch"] == "off"
+    assert listed["kill_switch_set"]["by"].startswith("opera"), listed
+    assert abs(listed["kill_switch_set"]["at"] - time.time()) < 60
     code, out, err = live_cli(["hold", "compute-1"])
     assert code == 0, err
     hold = records(agent.node, "compute-1")["hold"]
     assert hold.startswith("hold;by=opera;at="), hold
     assert live_cli(["release"])[0] == 0
+    assert json.loads(live_cli(["list", "--format", "json"])[1])["kill_switch_set"] is None
+    crm_config = agent.node.run("cibadmin --query --scope crm_config").stdout
+    assert "crm_config" in crm_config and "tripleo-instanceha-evacuations" not in crm_config
     agent.wait_value("compute-0", "no")
     agent.set("compute-1", "yes")
     time.sleep(3)

@@ -175,7 +175,9 @@ def test_live_holds_and_kill_switch_are_reasons_until_released(node, shims, monk
     assert code == 0, err
     code, out, _ = run_status([])
     assert code == 1 and "evacuations: switched OFF cluster-wide; held: " + held in out, out
-    assert "[evacuation-holds] cluster: evacuations are switched off cluster-wide" in out
+    assert "[evacuation-holds] cluster: evacuations are switched off cluster-wide by opera " \
+        "at 20" in out, out
+    assert _status()[1]["evacuations"]["switch_set"]["by"] == "opera"
 
     for argv in (["release"], ["release", held]):
         code, _, err = run_cli(argv)
@@ -183,4 +185,4 @@ def test_live_holds_and_kill_switch_are_reasons_until_released(node, shims, monk
     _, data = _status()
     rules = {r["id"]: r["status"] for r in data["rules"]}
     assert rules["evacuation-holds"] == "pass", data["reasons"]
-    assert data["evacuations"] == {"switch": "on", "held": []}
+    assert data["evacuations"] == {"switch": "on", "switch_set": None, "held": []}

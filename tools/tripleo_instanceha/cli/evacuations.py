@@ -17,12 +17,6 @@ from tripleo_instanceha.cli.base import EXIT_CLEAN, EXIT_FINDINGS, InstanceHACom
 from tripleo_instanceha.cluster import holds
 
 
-def _when(epoch) -> str:
-    if epoch is None:
-        return "-"
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
 class Listing(Result):
     """The controls of one CIB, as text or JSON."""
 
@@ -32,7 +26,9 @@ class Listing(Result):
 
     def to_dict(self) -> dict:
         f = self.found
-        return {"source": self.source, "kill_switch": f.switch, "computes": list(f.computes),
+        return {"source": self.source, "kill_switch": f.switch,
+                "kill_switch_set": f.switch_mark.to_dict() if f.switch_mark else None,
+                "computes": list(f.computes),
                 "guard": f.guard,
                 "hosts": [dict(h.to_dict(), evacuate=(f.evacuate or {}).get(h.host))
                           for h in f.hosts],
@@ -43,6 +39,8 @@ class Listing(Result):
         f = self.found
         lines = [f"Evacuation controls ({self.source})",
                  f"  kill switch: evacuations {f.switch}"
+                 + (f" (by {f.switch_mark.by} at {holds.when(f.switch_mark.at)})"
+                    if f.switch_mark is not None else "")
                  + (" (release with: tripleo-instanceha evacuations release)"
                     if f.switch == "off" else "")]
         if f.guard:
@@ -55,11 +53,12 @@ class Listing(Result):
         if not f.hosts:
             lines.append("  no host has an evacuation record")
         for h in f.hosts:
-            parts = [f"failed at {_when(h.failed_at)}"]
+            parts = [f"failed at {holds.when(h.failed_at)}"]
             if h.decision is not None:
-                parts.append(f"{h.decision.state} by {h.decision.by} at {_when(h.decision.at)}")
+                parts.append(f"{h.decision.state} by {h.decision.by} at "
+                             f"{holds.when(h.decision.at)}")
             if h.hold is not None:
-                parts.append(f"hold by {h.hold.by} at {_when(h.hold.at)}")
+                parts.append(f"hold by {h.hold.by} at {holds.when(h.hold.at)}")
             if f.evacuate is not None:
                 parts.append(f"evacuate={f.evacuate.get(h.host, '(none)')}")
             lines.append(f"  {h.host}: {'HELD' if h.held else 'not held'} ({'; '.join(parts)})")

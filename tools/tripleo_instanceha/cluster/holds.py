@@ -33,7 +33,9 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import time
 import xml.etree.ElementTree as ET
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -48,11 +50,21 @@ FAILED_AT = PREFIX + "failed-at"
 DECISION = PREFIX + "evacuation"
 HOLD = PREFIX + "hold"
 KILL_SWITCH = PREFIX + "evacuations"
+#: who switched evacuations off, and when (``off;by=WHO;at=EPOCH``), beside the switch: the
+#: agent reads only the switch itself, so its value stays a plain "off"
+KILL_SWITCH_MARK = KILL_SWITCH + "-off"
 #: the agent's guard parameters and their defaults (its meta-data)
 GUARD_PARAMETERS = {"storm_threshold": "0", "storm_window": "300", "max_per_pass": "0"}
 CIB_FIX = "save it on a controller: cibadmin --query > cib.xml"
 #: what a user name may hold in a record (records are ';'- and '='-separated)
 _USER_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
+
+
+def when(epoch: Optional[int]) -> str:
+    """A record's time as people read it (UTC), "-" when it has none."""
+    if epoch is None:
+        return "-"
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 @dataclass(frozen=True)
@@ -116,6 +128,8 @@ class Holds:
     guard: Optional[Dict[str, int]] = None
     #: host -> live evacuate value (None for a saved CIB, which does not have them)
     evacuate: Optional[Dict[str, str]] = field(default=None)
+    #: who switched evacuations off and when; None when on, or set by hand (crm_attribute)
+    switch_mark: Optional[Mark] = None
 
     @property
     def held(self) -> List[HostRecord]:
@@ -132,12 +146,14 @@ def _to_int(value: Optional[str]) -> Optional[int]:
 def read_holds(cib_xml: Union[str, bytes, ET.Element]) -> Holds:
     """The evacuation controls recorded in a CIB (the whole CIB or its configuration)."""
     root = cib_xml if isinstance(cib_xml, ET.Element) else ET.fromstring(cib_xml)
-    switch = "on"
+    switch, switch_mark = "on", None
     # crm_config only: a node or resource attribute of that name is not the switch
     for props in root.iter("crm_config"):
         for pair in props.iter("nvpair"):
             if pair.get("name") == KILL_SWITCH and (pair.get("value") or "").lower() == "off":
                 switch = "off"
+            elif pair.get("name") == KILL_SWITCH_MARK:
+                switch_mark = Mark.parse(pair.get("value") or "")
     computes, guard = [], None
     for prim in root.iter("primitive"):
         kind = (prim.get("class"), prim.get("provider"), prim.get("type"))
@@ -166,7 +182,7 @@ def read_holds(cib_xml: Union[str, bytes, ET.Element]) -> Holds:
                 Mark.parse(found[DECISION]) if DECISION in found else None,
                 Mark.parse(found[HOLD]) if HOLD in found else None))
     return Holds(switch, tuple(sorted(computes)), tuple(sorted(hosts, key=lambda h: h.host)),
-                 guard)
+                 guard, switch_mark=switch_mark if switch == "off" else None)
 
 
 def read_file(path: str) -> Holds:
@@ -200,7 +216,7 @@ def read_live() -> Holds:
     holds = read_holds(_query_live())
     not_shown: Dict[str, str] = {}
     evacuate = status.read_evacuate(not_shown)
-    return Holds(holds.switch, holds.computes, holds.hosts, holds.guard, evacuate)
+    return dataclasses.replace(holds, evacuate=evacuate)
 
 
 def operator() -> str:
@@ -236,9 +252,12 @@ def hold(hosts: Sequence[str], user: str, now: int) -> List[str]:
     """
     holds = read_holds(_query_live())
     if not hosts:
+        # who and when first: a switch is never left without them (a mark alone is ignored)
+        _crm_attribute(["--type", "crm_config", "--name", KILL_SWITCH_MARK,
+                        "--update", f"off;by={user};at={now}"], f"set {KILL_SWITCH_MARK}")
         _crm_attribute(["--type", "crm_config", "--name", KILL_SWITCH, "--update", "off"],
                        f"set {KILL_SWITCH}=off")
-        return [f"evacuations switched off cluster-wide ({KILL_SWITCH}=off)"]
+        return [f"evacuations switched off cluster-wide by {user} ({KILL_SWITCH}=off)"]
     _known(holds, hosts)
     done = []
     for host in hosts:
@@ -260,7 +279,11 @@ def release(hosts: Sequence[str], user: str, now: int) -> List[str]:
         if holds.switch == "off":
             _crm_attribute(["--type", "crm_config", "--name", KILL_SWITCH, "--delete"],
                            f"remove {KILL_SWITCH}")
-            done.append(f"evacuations switched on cluster-wide ({KILL_SWITCH} removed)")
+            if holds.switch_mark is not None:
+                _crm_attribute(["--type", "crm_config", "--name", KILL_SWITCH_MARK,
+                                "--delete"], f"remove {KILL_SWITCH_MARK}")
+            done.append(f"evacuations switched on cluster-wide by {user} ({KILL_SWITCH} "
+                        "removed)")
         else:
             done.append("evacuations were not switched off cluster-wide")
         targets = [h for h in holds.hosts if h.held_by_guard]

@@ -515,14 +515,16 @@ class Assessment(Result):
         saved CIB shows them as well as the live one."""
         self.holds = holds_mod.read_holds(self.snapshot.cib)
         if self.holds.switch == "off":
+            mark = self.holds.switch_mark
+            by = f" by {mark.by or 'an operator'} at {holds_mod.when(mark.at)}" if mark else ""
             self._fail("evacuation-holds", "cluster", f"evacuations are switched off "
-                       f"cluster-wide ({holds_mod.KILL_SWITCH}=off): a failed compute is "
+                       f"cluster-wide{by} ({holds_mod.KILL_SWITCH}=off): a failed compute is "
                        "fenced but its instances stay down", "when the incident is over: "
                        "'tripleo-instanceha evacuations release'")
         for record in self.holds.held:
             mark = record.hold if record.hold is not None else record.decision
             who = "the storm guard" if mark.by == "guard" else mark.by or "an operator"
-            since = f" since {mark.at}" if mark.at is not None else ""
+            since = f" since {holds_mod.when(mark.at)}" if mark.at is not None else ""
             self._fail("evacuation-holds", record.host, f"its evacuation is held by {who}"
                        f"{since}: the agent will not evacuate it until it is released",
                        "once the surviving computes have room: 'tripleo-instanceha "
@@ -545,6 +547,8 @@ class Assessment(Result):
                               "running_on": self.evacuate_nodes},
             "evacuate_attributes": snap.evacuate,
             "evacuations": {"switch": self.holds.switch,
+                            "switch_set": (self.holds.switch_mark.to_dict()
+                                           if self.holds.switch_mark else None),
                             "held": [h.to_dict() for h in self.holds.held]},
             "not_shown": dict(snap.not_shown),
             "nova": {"checked": False, "reason": NOVA_NOT_CHECKED},
