@@ -24,7 +24,13 @@ def test_unreachable_keystone_exits_2(tmp_path, monkeypatch):
                       "      project_domain_name: Default\n")
     os.chmod(clouds, 0o600)
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(clouds))
-    code, out, err = run_status(["--os-cloud", "overcloud", "--cib", "/nonexistent"])
+    prom = tmp_path / "out.prom"
+    prom.write_text("tripleo_instanceha_protected 1\n")  # the last good run's
+    code, out, err = run_status(["--os-cloud", "overcloud", "--cib", "/nonexistent",
+                                 "--prometheus", str(prom)])
     assert code == 2, (out, err)
     assert "could not be read" in err and "fix:" in err
     assert "Traceback" not in err + out and "s3cr3t-pw" not in err + out
+    # the textfile says the check could not run, rather than keeping "protected"
+    text = prom.read_text()
+    assert "tripleo_instanceha_status_up 0.0" in text and "_protected" not in text, text

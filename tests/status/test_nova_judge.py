@@ -67,3 +67,31 @@ def test_failed_evacuations_and_error_servers_name_the_host():
 def test_missing_service_and_hypervisor():
     report = judge(data([svc(C1)], hypervisors=[]), ONLINE)
     assert rules(report) == [("nova-hypervisor", C1), ("nova-service", C0)]
+
+
+def test_nova_metrics_per_compute(healthy):
+    """The Nova half in the textfile, read back by prometheus_client's own parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from tripleo_instanceha.cluster import metrics, status
+    from tripleo_instanceha.cluster.protection import Assessment
+
+    d = data([svc(C0), svc(C1, state="down", status="disabled", forced=True)])
+    d.update(flavors=[{"id": "f", "name": "plain", "evacuable": None}],
+             images=[], images_first_page=[],
+             instances=[{"id": f"s{n}", "name": f"vm{n}", "status": "ACTIVE",
+                         "host": f"{C0}.localdomain", "flavor_id": "f", "image_id": ""}
+                        for n in range(3)])
+    report = judge(d, dict(ONLINE, **{C1: {"remote": "offline", "evacuate": "yes"}}))
+    text = metrics.render(Assessment(status.read_file(healthy)), 0, report)
+    found = {(s.name, tuple(sorted(s.labels.items()))): s.value
+             for family in text_string_to_metric_families(text) for s in family.samples}
+    assert found[("tripleo_instanceha_status_up", ())] == 1
+    assert found[("tripleo_instanceha_nova_protected", ())] == 1
+    assert found[("tripleo_instanceha_nova_service_up", (("node", C0),))] == 1
+    assert found[("tripleo_instanceha_nova_service_up", (("node", C1),))] == 0
+    assert found[("tripleo_instanceha_nova_service_forced_down", (("node", C1),))] == 1
+    assert found[("tripleo_instanceha_nova_instances",
+                  (("evacuable", "true"), ("node", C0)))] == 3
+    assert found[("tripleo_instanceha_nova_instances",
+                  (("evacuable", "false"), ("node", C0)))] == 0

@@ -13,6 +13,7 @@ import time
 
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.realcloud.cloud import C0, C1, SHORT, two_computes
 
@@ -85,7 +86,7 @@ def test_states(cloud, clouds_file, healthy, monkeypatch):
 
 
 def test_evacuable_prediction_is_what_fence_evacuate_does(cloud, clouds_file, healthy,
-                                                          monkeypatch):
+                                                          monkeypatch, tmp_path):
     """status says which instances the real fence_evacuate takes, and why; then the agent
     runs and takes exactly those. The cases: a flavor with evacuable=true, an image tagged
     evacuable, an image tagged but pushed off the first page of glance's list by 25 newer
@@ -123,6 +124,15 @@ def test_evacuable_prediction_is_what_fence_evacuate_does(cloud, clouds_file, he
                   if r["rule"] == "nova-tagging") == ["image old", "image prop"]
     code, text = status(healthy, clouds_file, monkeypatch)
     assert f"({booted['old']}) on {SHORT[1]}: neither flavor m1.tiny nor image old" in text
+    prom = tmp_path / "instanceha.prom"
+    status(healthy, clouds_file, monkeypatch, "--prometheus", str(prom))
+    found = {(s.name, tuple(sorted(s.labels.items()))): s.value
+             for family in text_string_to_metric_families(prom.read_text())
+             for s in family.samples}
+    node = next(c["name"] for c in data["nova"]["computes"] if c["host"] == C1)
+    counted = {flag: found[("tripleo_instanceha_nova_instances",
+                            (("evacuable", flag), ("node", node)))] for flag in ("true", "false")}
+    assert counted == {"true": 2, "false": len(mine) - 2}
 
     # The real agent decides: kill C1, fence it, evacuate it.
     predicted = {sid for sid, i in mine.items() if i["evacuable"]}

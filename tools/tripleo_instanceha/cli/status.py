@@ -14,8 +14,9 @@ import os
 from typing import Optional
 
 from tripleo_instanceha.cli.base import InstanceHACommand
-from tripleo_instanceha.cluster import health
+from tripleo_instanceha.cluster import health, metrics
 from tripleo_instanceha.cluster.protection import DEGRADED, PROTECTED, Assessment
+from tripleo_instanceha.errors import InstanceHAError
 from tripleo_instanceha.formatters.result import EXIT_CLEAN, EXIT_FINDINGS, Result
 from tripleo_instanceha.nova import judge, read
 
@@ -90,9 +91,21 @@ class Status(InstanceHACommand):
 
     def run_command(self, args: argparse.Namespace) -> Report:
         # Nova first: bad credentials fail before any cluster call (exit 2, one message).
+        # A textfile is replaced whatever happens (status_up 0 when it could not run): an
+        # old one would go on saying "protected".
         data = None
         if args.os_cloud or os.environ.get("OS_AUTH_URL") or os.environ.get("OS_CLOUD"):
-            data = read.read(args.os_cloud)
-        assessment = health.check(cib=args.cib, prometheus=args.prometheus)
-        nova = judge.judge(data, _cluster_view(assessment)) if data is not None else None
-        return Report(assessment, nova)
+            if args.prometheus:
+                health.check_target(args.prometheus)
+            try:
+                data = read.read(args.os_cloud)
+            except InstanceHAError:
+                if args.prometheus:
+                    metrics.write(args.prometheus, None)
+                raise
+
+        def nova(assessment: Assessment) -> judge.NovaReport:
+            return judge.judge(data, _cluster_view(assessment))
+        assessment, report = health.check(cib=args.cib, prometheus=args.prometheus,
+                                          nova=nova if data is not None else None)
+        return Report(assessment, report)

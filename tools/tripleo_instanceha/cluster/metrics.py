@@ -22,15 +22,17 @@ PREFIX = "tripleo_instanceha_"
 MODE = 0o644
 
 
-def render(assessment: Optional[Assessment], now: Optional[float] = None) -> str:
-    """The textfile's content; ``None`` renders a run that could not read the cluster."""
+def render(assessment: Optional[Assessment], now: Optional[float] = None,
+           nova=None) -> str:
+    """The textfile's content; ``None`` renders a run that could not read the cluster (or
+    Nova). *nova*: the Nova half's report (``nova.judge.NovaReport``), when Nova was read."""
     registry = CollectorRegistry()
 
     def gauge(name: str, doc: str, labels=()) -> Gauge:
         return Gauge(PREFIX + name, doc, list(labels), registry=registry)
 
-    gauge("status_up", "1 when the status check could read the cluster, 0 when it could "
-          "not run").set(0 if assessment is None else 1)
+    gauge("status_up", "1 when the status check could read the cluster (and Nova, when "
+          "asked), 0 when it could not run").set(0 if assessment is None else 1)
     gauge("status_last_run_timestamp_seconds", "when the status check last ran").set(
         time.time() if now is None else now)
     if assessment is None:
@@ -65,9 +67,30 @@ def render(assessment: Optional[Assessment], now: Optional[float] = None) -> str
         gauge("evacuations_pending", "computes whose evacuate attribute is set and not "
               "'no'").set(sum(1 for v in assessment.snapshot.evacuate.values()
                               if v and v.lower() != "no"))
+    if nova is not None:
+        _nova(gauge, nova)
     return generate_latest(registry).decode("utf-8")
 
 
-def write(path: str, assessment: Optional[Assessment]) -> None:
+def _nova(gauge, nova) -> None:
+    """Per Instance HA compute: its nova-compute service, and its instances by fence_evacuate's
+    decision (what would come back if it failed now)."""
+    gauge("nova_protected", "1 when the Nova half has no finding").set(
+        0 if nova.findings else 1)
+    up = gauge("nova_service_up", "1 when the compute's nova-compute service is up", ["node"])
+    forced = gauge("nova_service_forced_down", "1 when Nova has the service forced down",
+                   ["node"])
+    instances = gauge("nova_instances", "instances on the compute, by whether fence_evacuate "
+                      "would evacuate them", ["node", "evacuable"])
+    for c in nova.computes:
+        up.labels(c.name).set(1 if c.state == "up" else 0)
+        forced.labels(c.name).set(1 if c.forced_down else 0)
+        mine = [i for i in nova.instances if i.host.split(".", 1)[0] == c.name.split(".", 1)[0]]
+        for flag in (True, False):
+            instances.labels(c.name, "true" if flag else "false").set(
+                sum(1 for i in mine if i.evacuable == flag))
+
+
+def write(path: str, assessment: Optional[Assessment], nova=None) -> None:
     """Replace *path* atomically with the rendered metrics, mode 0644."""
-    fileio.atomic_write(path, render(assessment), mode=MODE)
+    fileio.atomic_write(path, render(assessment, nova=nova), mode=MODE)
