@@ -26,7 +26,7 @@ LIFECYCLE = os.path.join("deployment", "pacemaker", "compute-instanceha-lifecycl
 SERVICE = os.path.join("deployment", "pacemaker", "compute-instanceha-baremetal-puppet.yaml")
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 ANSIBLE_LINT = os.path.join(os.path.dirname(sys.executable), "ansible-lint")
-CIB_CLEANUP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin", "cib-cleanup")
+CIB_REFRESH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin", "cib-refresh")
 CIB_SETTLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin", "cib-settle")
 LIBRARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "library")
 
@@ -91,7 +91,7 @@ class Runner:
     def extra_vars(self, **more: Any) -> Dict[str, Any]:
         data = {"tripleo_instanceha_pcs": f"pcs -f {self.cib}",
                 "tripleo_instanceha_cib_environment": {"CIB_file": self.cib},
-                "tripleo_instanceha_cleanup": CIB_CLEANUP,
+                "tripleo_instanceha_refresh": CIB_REFRESH,
                 "tripleo_instanceha_wait": CIB_SETTLE,
                 # the agent's directory on "every controller" (all local here)
                 "tripleo_instanceha_ocf_dir": self.ocf_dir,
@@ -176,7 +176,7 @@ class Runner:
 
     def rolling(self, outputs: Mapping[str, Any], kind: str, extra=None, name=None,
                 record: str = "restart.log", tags: Optional[str] = None,
-                restart_step: int = 3):
+                restart_step: int = 3, at_restart: Sequence[Dict[str, Any]] = ()):
         """``kind`` update or upgrade: per compute, serially, as THT's playbooks do.
 
         The connection's maintenance meta attribute is recorded at two points:
@@ -188,7 +188,8 @@ class Runner:
         steps and the post steps, and puppet on the compute makes its CIB calls
         (node attribute, stonith level) through the remote connection.
         ``tags`` selects tasks as ``--tags`` does (THT tags its step includes
-        ``always``).
+        ``always``). ``at_restart``: tasks run at the restart point, for what the
+        restart leaves in the cluster.
         """
         name = name or kind
         log = os.path.join(self.workdir, record)
@@ -206,6 +207,9 @@ class Runner:
             }, **more)
 
         step_tasks = list(outputs.get(f"{kind}_tasks") or [])
+        step_tasks += [dict(task, when=f"step|int == {restart_step}",
+                            environment={"CIB_file": self.cib}, tags=["always"])
+                       for task in at_restart]
         step_tasks.append(recorder("restart", when=f"step|int == {restart_step}"))
         steps = self.write_tasks(f"{name}-steps", step_tasks)
         post = self.write_tasks(f"{name}-post", outputs.get(f"post_{kind}_tasks"))
@@ -265,7 +269,13 @@ def pcs(cib: str, *args: str) -> None:
     subprocess.run(["pcs", "-f", cib, *args], check=True, capture_output=True, text=True)
 
 
-def cleanup(cib: str, resource: str) -> None:
-    """What the post tasks' cleanup does, on a CIB file (bin/cib-cleanup)."""
-    subprocess.run([CIB_CLEANUP, resource], check=True, capture_output=True, text=True,
+def crm_attribute(cib: str, *args: str) -> None:
+    """crm_attribute on the CIB file, as the tasks run it on a controller."""
+    subprocess.run(["crm_attribute", *args], check=True, capture_output=True, text=True,
+                   env=dict(os.environ, CIB_file=cib))
+
+
+def refresh(cib: str, resource: str) -> None:
+    """What the leave tasks' refresh does, on a CIB file (bin/cib-refresh)."""
+    subprocess.run([CIB_REFRESH, resource], check=True, capture_output=True, text=True,
                    env=dict(os.environ, CIB_file=cib))

@@ -12,6 +12,8 @@ import socket
 
 import pytest
 
+from tripleo_instanceha.cluster.simulate import Simulator
+
 from tests.lifecycle import harness
 from tests.net import free_port
 
@@ -166,3 +168,31 @@ def test_system_upgrade_pass_holds_maintenance_across_the_leapp_reboot(
     for node in computes:
         assert _maintenance(cib, node) is None, node
         assert _marker(cib, node) is None, node
+
+
+def test_update_leaves_maintenance_without_fencing_after_a_pending_shutdown(
+        tmp_path, cib, example, lifecycle_outputs, remote_port):
+    """The restart at the package step leaves the stopped daemon's shutdown request pending
+    (as pacemaker sometimes records a clean stop in maintenance): the leave tasks drop it
+    and make pacemaker probe the connection again before lifting the maintenance, so the
+    scheduler fences nothing (tests/lifecycle/test_simulate.py has the states alone)."""
+    plan, fencing = example
+    computes = [p.name for p in plan.iha_computes]
+    pending = {"name": "The stopped pacemaker_remoted's shutdown request stays pending",
+               "ansible.builtin.command": "crm_attribute --node {{ inventory_hostname }} "
+               "--name shutdown --lifetime reboot --update 1700000100",
+               "changed_when": False}
+    runner = harness.Runner(str(tmp_path), cib, [p.name for p in plan.cluster_members],
+                            computes)
+    run = runner.rolling(_outputs(lifecycle_outputs, UPDATE_RELEASE, fencing), "update",
+                         extra={"tripleo_instanceha_remote_port": remote_port},
+                         at_restart=[pending])
+    assert run.returncode == 0, run.stdout[-3000:]
+    for node in computes:
+        assert _maintenance(cib, node) is None, node
+        assert harness.cib_query(
+            cib, f"//node_state[@uname='{node}']//nvpair[@name='shutdown']") is None, node
+    graph = Simulator(str(tmp_path)).simulate(cib, "after-update").graph
+    assert graph.fencing() == []
+    assert sorted(a.rsc for a in graph.actions.values() if a.operation == "start"
+                  and a.rsc in computes) == computes  # connections started afresh

@@ -5,7 +5,8 @@ looks to the cluster like a failed monitor of the compute's connection
 resource. Outside maintenance that fences the compute (and so evacuates its
 instances); with the connection in maintenance, as the update and upgrade
 tasks put it, nothing is scheduled. Leaving maintenance is safe only after
-the failures recorded meanwhile are cleaned up, which the post tasks do.
+the failures recorded meanwhile are forgotten and the stopped daemon's
+pending shutdown request is dropped, which the leave tasks do.
 """
 import os
 import shutil
@@ -52,13 +53,57 @@ def test_restart_in_maintenance_schedules_no_fencing(tmp_path, cib, example):
     harness.pcs(dirty, "resource", "meta", node, "maintenance=")
     assert [a.node for a in sim.simulate(dirty, "leave-dirty").graph.fencing()] == [node]
 
-    # ... so the post tasks clean the connection up first (offline stand-in for
-    # "pcs resource cleanup"), then leave maintenance: nothing is fenced
+    # ... so the leave tasks refresh the connection first (offline stand-in for
+    # "pcs resource refresh"), then leave maintenance: nothing is fenced
     clean = str(tmp_path / "clean.xml")
     shutil.copyfile(run.after, clean)
-    harness.cleanup(clean, node)
+    harness.refresh(clean, node)
     harness.pcs(clean, "resource", "meta", node, "maintenance=")
     assert sim.simulate(clean, "leave-clean").graph.fencing() == []
+
+
+#: a shutdown request's value: when the stopped daemon asked (any epoch)
+ASKED = "1700000100"
+
+
+def test_a_pending_shutdown_request_fences_on_leave_unless_dropped(tmp_path, cib, example):
+    """pacemaker_remoted stopped cleanly while its connection is in maintenance can leave
+    its shutdown request pending on the remote node (seen live, at random: the e2e
+    scenario "remote restart in maintenance", where the lift then fenced the compute).
+    With the request pending, the scheduler shuts the compute down at the lift (its
+    resources and its connection stopped: live, through a session to a daemon that is
+    gone) or, once the connection is probed again, fences it. Dropped first, as the
+    leave tasks do, the lift fences nothing and starts the connection afresh."""
+    plan, _fencing = example
+    node = plan.iha_computes[0].name
+    sim = Simulator(str(tmp_path))
+    harness.pcs(cib, "resource", "meta", node, "maintenance=true")
+    harness.crm_attribute(cib, "--node", node, "--name", "shutdown", "--lifetime", "reboot",
+                          "--update", ASKED)
+    outcome = {}
+    for refreshed in (False, True):
+        for dropped in (False, True):
+            name = f"leave-{'refreshed' if refreshed else 'kept'}-" \
+                f"{'dropped' if dropped else 'pending'}"
+            path = str(tmp_path / f"{name}.xml")
+            shutil.copyfile(cib, path)
+            if refreshed:
+                harness.refresh(path, node)
+            if dropped:
+                harness.crm_attribute(path, "--node", node, "--name", "shutdown",
+                                      "--lifetime", "reboot", "--delete")
+            harness.pcs(path, "resource", "meta", node, "maintenance=")
+            graph = sim.simulate(path, name).graph
+            outcome[(refreshed, dropped)] = (
+                [a.node for a in graph.fencing()],
+                "connection stopped" if graph.ops(node, "stop") else
+                "connection started" if graph.ops(node, "start") else "nothing")
+    assert outcome == {
+        (False, False): ([], "connection stopped"),
+        (True, False): ([node], "nothing"),
+        (False, True): ([], "nothing"),
+        (True, True): ([], "connection started"),
+    }
 
 
 def test_node_maintenance_alone_does_not_protect_the_compute(tmp_path, cib, example):

@@ -21,7 +21,7 @@ from tripleo_instanceha.paths import template_tree
 LIFECYCLE = os.path.join("deployment", "pacemaker", "compute-instanceha-lifecycle.yaml")
 #: What the cluster variables resolve to on a live controller (no CIB file).
 VARIABLES = {"tripleo_instanceha_pcs": "pcs",
-             "tripleo_instanceha_cleanup": "pcs resource cleanup",
+             "tripleo_instanceha_refresh": "pcs resource refresh",
              "tripleo_instanceha_marker": "tripleo-instanceha-maintenance"}
 
 
