@@ -65,7 +65,9 @@ def table(results: dict) -> str:
             if leave is not None and not leave.error:
                 lines.append("%s: leaving maintenance after the remote restart (shutdown "
                              "request pending: %s): %s, back after %s s" % (
-                                 run.profile.title, "yes" if leave.shutdown_pending else "no",
+                                 run.profile.title, "yes" if leave.shutdown_pending else
+                                 "no, written by the scenario" if leave.shutdown_injected
+                                 else "no",
                                  "FENCED the compute" if leave.fenced_on_leave
                                  else "nothing fenced", _fmt(leave.returned)))
     lines.append("")
