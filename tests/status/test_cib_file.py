@@ -275,16 +275,20 @@ def test_healthy_shows_the_unfenced_marker(healthy):
 def test_cib_from_a_pipe(healthy, tmp_path):
     """``ssh controller cibadmin --query | status --cib /dev/stdin``: crm_mon gets a copy."""
     import threading
-    fifo = str(tmp_path / "cib.fifo")
-    os.mkfifo(fifo)
+    # a pipe whose writer exists before the command opens it, as a shell's pipe does
+    # (a FIFO fed by a thread raced the command's "no writer" check)
+    read_end, write_end = os.pipe()
     data = open(healthy, "rb").read()
 
     def feed():
-        with open(fifo, "wb") as handle:
+        with os.fdopen(write_end, "wb") as handle:
             handle.write(data)
 
     writer = threading.Thread(target=feed)
     writer.start()
-    code, out, err = run_status(["--cib", fifo])
-    writer.join(timeout=30)
+    try:
+        code, out, err = run_status(["--cib", f"/dev/fd/{read_end}"])
+    finally:
+        writer.join(timeout=30)
+        os.close(read_end)
     assert code == 0 and out.rstrip().endswith("Verdict: PROTECTED"), out + err
