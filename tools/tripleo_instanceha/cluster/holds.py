@@ -30,12 +30,12 @@ checked before the first write.
 """
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import os
 import re
 import time
 import xml.etree.ElementTree as ET
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 

@@ -85,7 +85,7 @@ def _nova(gauge, nova) -> None:
     for c in nova.computes:
         up.labels(c.name).set(1 if c.state == "up" else 0)
         forced.labels(c.name).set(1 if c.forced_down else 0)
-        mine = [i for i in nova.instances if i.host.split(".", 1)[0] == c.name.split(".", 1)[0]]
+        mine = nova.instances_on(c.name)
         for flag in (True, False):
             instances.labels(c.name, "true" if flag else "false").set(
                 sum(1 for i in mine if i.evacuable == flag))

@@ -3,8 +3,8 @@
 Why mirror the agent rather than the docs: what counts is what runs. fence-agents'
 ``fence_evacuate`` (4.x, ``_host_evacuate`` and its helpers) collects the flavors whose
 ``evacuable`` extra spec is "true" (stripped, any case) and the images tagged
-``evacuable``; when neither set is empty only the instances whose flavor id or image
-id is in one of them are evacuated, otherwise every instance on the host is. Two
+``evacuable``; when either set has a member only the instances whose flavor id or
+image id is in one of them are evacuated, otherwise every instance on the host is. Two
 details of how it collects them decide real clouds:
 
 * the images come from one ``GET /v2/images`` through novaclient's

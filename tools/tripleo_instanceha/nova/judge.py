@@ -48,6 +48,10 @@ class NovaReport:
     #: the instances on the Instance HA computes, each with fence_evacuate's decision
     instances: List[evacuable.Instance] = field(default_factory=list)
 
+    def instances_on(self, compute: str) -> List[evacuable.Instance]:
+        """The instances on one compute (matched by short host name, as Nova's services)."""
+        return [i for i in self.instances if short(i.host) == short(compute)]
+
     def to_dict(self) -> dict:
         return {"checked": True, "computes": [c.to_dict() for c in self.computes],
                 "servers_in_error_or_rebuild": self.servers,
@@ -60,7 +64,7 @@ class NovaReport:
                  "instances (evacuable)  evacuations"]
         for c in self.computes:
             evac = ", ".join(f"{k} {v}" for k, v in sorted(c.evacuations.items())) or "-"
-            mine = [i for i in self.instances if short(i.host) == short(c.name)]
+            mine = self.instances_on(c.name)
             count = f"{len(mine)} ({sum(i.evacuable for i in mine)})"
             lines.append(f"  {c.name.ljust(width)}  {c.state:<7}  {c.status:<8}  "
                          f"{'yes' if c.forced_down else 'no':<11}  "

@@ -101,12 +101,10 @@ def read(cloud: Optional[str]) -> dict:
                     for s in conn.compute.services() if s.binary == "nova-compute"]
         hypervisors = [h.name for h in conn.compute.hypervisors()]
         migrations = conn.compute.get(MIGRATIONS, microversion=MICROVERSION).json()
-        servers = []
-        for status in ("ERROR", "REBUILD"):
-            servers += [{"id": s.id, "name": s.name, "status": s.status,
-                         "host": s.compute_host or ""}
-                        for s in conn.compute.servers(all_projects=True, status=status)]
         instances, flavors = _instances(conn), _flavors(conn)
+        # from the one listing of every server, not a listing per status
+        servers = [{k: i[k] for k in ("id", "name", "status", "host")}
+                   for i in instances if i["status"] in ("ERROR", "REBUILD")]
         first_page, images = _images(conn)
     except (ks_exc.ClientException, sdk_exc.SDKException) as exc:
         raise NovaUnreachable(f"Nova ({name}) could not be read: {_first_line(exc)} (fix: "
