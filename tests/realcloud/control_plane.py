@@ -35,6 +35,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REGION = "RegionOne"
 SERVICE_USERS = ("nova", "placement", "glance", "neutron")
 
+#: Seconds an idle HTTP keep-alive connection stays open on every API (gunicorn's is 2).
+KEEP_ALIVE = 120
+
 #: keystone, placement and glance parse ``sys.argv`` with oslo.config at import, so
 #: gunicorn's own arguments would crash each worker (exit 2, boot loop): strip them first.
 WSGI_APPS = {
@@ -342,9 +345,13 @@ class ControlPlane:
 
     def _gunicorn(self, name: str, port: int, **env: str) -> Daemon:
         # Pitfall: without --no-control-socket gunicorn 27 opens one under ~/.gunicorn.
+        # Pitfall: gunicorn closes an idle keep-alive connection after 2 s, and
+        # openstacksdk's wait_for_server polls every 2 s on the same pooled connection: a
+        # GET sent as the server closes fails with RemoteDisconnected (requests does not
+        # retry it). Keep idle connections open longer than any client waits between calls.
         return self._start(name, [
             self._bin("gunicorn"), "--no-control-socket", "-b", f"{self.listen_ip}:{port}",
-            "-w", "1", "--threads", "4", "--timeout", "120",
+            "-w", "1", "--threads", "4", "--timeout", "120", "--keep-alive", str(KEEP_ALIVE),
             "--chdir", os.path.join(self.workdir, "wsgi"), f"w_{name}:application"],
             env=self._env(**env))
 

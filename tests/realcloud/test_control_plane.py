@@ -10,12 +10,14 @@ Run: ``bash tools/setup-env.sh cloud`` once (root), then
 """
 from __future__ import annotations
 
+import http.client
 import os
 import time
 
 import pytest
 
 from tests.realcloud.cloud import C0, C1, SHORT, TRAIT, two_computes, wait_for
+from tests.realcloud.control_plane import KEEP_ALIVE
 
 pytestmark = pytest.mark.realcloud
 
@@ -24,6 +26,28 @@ pytestmark = pytest.mark.realcloud
 def cloud(tmp_path_factory):
     with two_computes(str(tmp_path_factory.mktemp("realcloud"))) as cloud:
         yield cloud
+
+
+def test_api_keeps_an_idle_connection_open_between_polls(cloud):
+    """openstacksdk polls every 2 s on one pooled connection; gunicorn's own keep-alive is
+    2 s, so a poll could meet the server's close and fail with RemoteDisconnected (it did,
+    once, under CI load). Every API keeps an idle connection open past a 3 s pause."""
+    assert KEEP_ALIVE > 3
+    for service in ("keystone", "nova", "placement", "glance"):
+        plane = cloud.plane
+        conn = http.client.HTTPConnection(plane.listen_ip, getattr(plane.ports, service),
+                                          timeout=10)
+        try:
+            for _ in range(2):
+                conn.request("GET", "/")
+                answer = conn.getresponse()
+                answer.read()
+                assert answer.status < 500, (service, answer.status)
+                time.sleep(3)
+        except (http.client.RemoteDisconnected, ConnectionError) as err:
+            raise AssertionError(f"{service} closed an idle keep-alive connection: {err!r}")
+        finally:
+            conn.close()
 
 
 def test_kill_fence_evacuate_recover_unfence(cloud):
