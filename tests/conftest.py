@@ -73,3 +73,11 @@ def pytest_terminal_summary(terminalreporter):
         tally = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no test ran"
         parts.append(f"{name} ({origin or 'not set up'}): {tally}")
     terminalreporter.write_line("cluster stacks judged: " + "; ".join(parts))
+
+
+# The real-Nova tests (tests/realcloud, tests/drill, tests/status) carry the ``realcloud``
+# marker: ``-m "not realcloud"`` leaves them out.
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "realcloud: real nova/placement/keystone/glance, MariaDB and RabbitMQ "
+        "(slow: minutes; needs root and .venv-cloud from tools/setup-env.sh cloud)")

@@ -255,10 +255,10 @@ def check_targets(targets: Sequence[Target]) -> None:
         raise InputError(problems)
 
 
-def stdin_text(target: Target) -> str:
-    """The agent's input: the device's parameters as pacemaker passes them, action=status,
-    and verbose=1 so that it says what the BMC answered."""
-    lines = ["action=status"]
+def stdin_text(target: Target, action: str = "status") -> str:
+    """The agent's input: the device's parameters as pacemaker passes them, the action
+    (status for the probe), and verbose=1 so that it says what the BMC answered."""
+    lines = [f"action={action}"]
     # Like the fencer (st_actions.c, append_config_arg): pcmk_* and meta
     # attributes are pacemaker's own and never reach the agent.
     lines += [f"{k}={_value(v)}" for k, v in target.params.items()
@@ -384,8 +384,9 @@ def _kill_group(pgid: int) -> None:
 
 
 def run_agent(target: Target, timeout: float, running: Optional[_Running] = None,
-              env: Optional[Dict[str, str]] = None) -> Outcome:
-    """Run the device's agent once with action=status; never raises for agent failures."""
+              env: Optional[Dict[str, str]] = None, action: str = "status") -> Outcome:
+    """Run the device's agent once (action=status unless told: `drill` powers a node off
+    through the same path); never raises for agent failures."""
     if target.agent in UNPROBED:
         return Outcome(target, NOT_PROBED, detail=UNPROBED[target.agent])
     path = find_agent(target.agent)
@@ -409,7 +410,7 @@ def run_agent(target: Target, timeout: float, running: Optional[_Running] = None
     timed_out = False
     try:
         try:
-            out, err = proc.communicate(stdin_text(target), timeout=timeout)
+            out, err = proc.communicate(stdin_text(target, action), timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
             _kill_group(proc.pid)

@@ -20,7 +20,7 @@ agent's decision differ. Everything works on the plain data ``nova.read`` return
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from tripleo_instanceha.cluster.protection import Finding
 
@@ -52,12 +52,18 @@ def _names(items: List[dict]) -> Dict[str, str]:
     return {i["id"]: i.get("name") or i["id"] for i in items}
 
 
+def tagged(data: dict) -> Tuple[Set[str], Set[str]]:
+    """(flavor ids, image ids) fence_evacuate counts as tagged; both empty = no filtering."""
+    seen = {i["id"] for i in data["images_first_page"]}
+    return ({f["id"] for f in data["flavors"] if _true(f.get("evacuable"))},
+            {i["id"] for i in data["images"] if TAG in (i.get("tags") or [])} & seen)
+
+
 def decide(data: dict, hosts: List[str]) -> Tuple[List[Instance], List[Finding]]:
     """The instances on *hosts* (short names) with fence_evacuate's decision for each."""
-    flavors = {f["id"] for f in data["flavors"] if _true(f.get("evacuable"))}
+    flavors, images = tagged(data)
     seen = {i["id"] for i in data["images_first_page"]}
-    tagged = {i["id"] for i in data["images"] if TAG in (i.get("tags") or [])}
-    images = tagged & seen
+    tagged_anywhere = {i["id"] for i in data["images"] if TAG in (i.get("tags") or [])}
     flavor_names, image_names = _names(data["flavors"]), _names(data["images"])
     filtering = bool(flavors or images)
     instances: List[Instance] = []
@@ -81,7 +87,7 @@ def decide(data: dict, hosts: List[str]) -> Tuple[List[Instance], List[Finding]]
     findings = []
     for image in data["images"]:
         name = image.get("name") or image["id"]
-        if image["id"] in tagged and image["id"] not in seen:
+        if image["id"] in tagged_anywhere and image["id"] not in seen:
             findings.append(Finding(
                 "nova-tagging", f"image {name}",
                 f"tagged {TAG} but not on the first page of glance's image list, the only "
@@ -89,7 +95,7 @@ def decide(data: dict, hosts: List[str]) -> Tuple[List[Instance], List[Finding]]
                 "its instances are judged as untagged",
                 f"tag their flavors instead ('openstack flavor set --property {TAG}=true "
                 "FLAVOR'), or raise glance's limit_param_default above the number of images"))
-        if image["id"] not in tagged and _true((image.get("properties") or {}).get(TAG)):
+        if image["id"] not in tagged_anywhere and _true((image.get("properties") or {}).get(TAG)):
             findings.append(Finding(
                 "nova-tagging", f"image {name}",
                 f"has the property {TAG}=true, which fence_evacuate does not read (glance v2: "

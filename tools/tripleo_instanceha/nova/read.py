@@ -24,18 +24,19 @@ class NovaUnreachable(InstanceHAError):
     """Nova (or keystone) did not answer, or refused the credentials."""
 
 
-def _connect(cloud: Optional[str]):
+def connect(cloud: Optional[str]):
+    """An openstacksdk connection (clouds.yaml cloud, or ``OS_*`` when None)."""
     import openstack
     from openstack import exceptions as sdk_exc
     try:
         return openstack.connect(cloud=cloud, api_timeout=TIMEOUT)
     except sdk_exc.ConfigException as exc:
-        raise NovaUnreachable(f"--os-cloud {cloud}: {_first_line(exc)} (fix: name a cloud "
+        raise NovaUnreachable(f"--os-cloud {cloud}: {first_line(exc)} (fix: name a cloud "
                               "of clouds.yaml, e.g. 'overcloud', or source overcloudrc and "
                               "omit --os-cloud)") from None
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else exc.__class__.__name__
 
@@ -58,7 +59,7 @@ def _instances(conn) -> List[dict]:
         marker = f"&marker={page[-1]['id']}"
 
 
-def _flavors(conn) -> List[dict]:
+def flavors(conn) -> List[dict]:
     """Every flavor, public or not, with its ``evacuable`` extra spec (as the agent reads)."""
     flavors = conn.compute.get("/flavors/detail?is_public=None").json()["flavors"]
     return [{"id": f["id"], "name": f.get("name", ""),
@@ -73,7 +74,7 @@ def _image(raw: dict) -> dict:
                            if k not in known and isinstance(v, str)}}
 
 
-def _images(conn) -> Tuple[List[dict], List[dict]]:
+def images(conn) -> Tuple[List[dict], List[dict]]:
     """(the first page of glance's list, which is all fence_evacuate reads; every image)."""
     answer = conn.image.get("/images").json()
     first = [_image(i) for i in answer.get("images", [])]
@@ -92,7 +93,7 @@ def read(cloud: Optional[str]) -> dict:
     fence_evacuate's instance filtering reads (flavors, images, every server)."""
     from keystoneauth1 import exceptions as ks_exc
     from openstack import exceptions as sdk_exc
-    conn = _connect(cloud)
+    conn = connect(cloud)
     name = cloud or "OS_* environment"
     try:
         services = [{"host": s.host, "binary": s.binary, "state": s.state,
@@ -101,13 +102,13 @@ def read(cloud: Optional[str]) -> dict:
                     for s in conn.compute.services() if s.binary == "nova-compute"]
         hypervisors = [h.name for h in conn.compute.hypervisors()]
         migrations = conn.compute.get(MIGRATIONS, microversion=MICROVERSION).json()
-        instances, flavors = _instances(conn), _flavors(conn)
+        instances, every_flavor = _instances(conn), flavors(conn)
         # from the one listing of every server, not a listing per status
         servers = [{k: i[k] for k in ("id", "name", "status", "host")}
                    for i in instances if i["status"] in ("ERROR", "REBUILD")]
-        first_page, images = _images(conn)
+        first_page, every_image = images(conn)
     except (ks_exc.ClientException, sdk_exc.SDKException) as exc:
-        raise NovaUnreachable(f"Nova ({name}) could not be read: {_first_line(exc)} (fix: "
+        raise NovaUnreachable(f"Nova ({name}) could not be read: {first_line(exc)} (fix: "
                               "check auth_url, the credentials and that nova-api answers: "
                               "'openstack compute service list')") from None
     finally:
@@ -119,5 +120,5 @@ def read(cloud: Optional[str]) -> dict:
                             "status": m.get("status", ""),
                             "updated_at": m.get("updated_at") or m.get("created_at") or ""}
                            for m in migrations.get("migrations", [])],
-            "servers": servers, "instances": instances, "flavors": flavors,
-            "images_first_page": first_page, "images": images}
+            "servers": servers, "instances": instances, "flavors": every_flavor,
+            "images_first_page": first_page, "images": every_image}
