@@ -20,6 +20,17 @@ from tripleo_instanceha.formatters.result import EXIT_CLEAN, EXIT_ERROR  # noqa:
 from tripleo_instanceha.formatters.result import EXIT_FINDINGS, Result  # noqa: F401
 
 
+def positive_seconds(text: str) -> float:
+    """An option's number of seconds, more than 0 (argparse's type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
 def add_plan_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     """The plan arguments validate and rehearse share, spelled as `overcloud deploy` does."""
     group = parser.add_argument_group("plan")

@@ -11,21 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 
-from tripleo_instanceha.cli.base import InstanceHACommand
+from tripleo_instanceha.cli.base import InstanceHACommand, positive_seconds
 from tripleo_instanceha.drill import methods, run
 from tripleo_instanceha.drill.report import DrillReport
 from tripleo_instanceha.errors import InputError, InstanceHAError
 from tripleo_instanceha.nova import read
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
-    return value
 
 
 def _budget(path: str) -> dict:
@@ -65,9 +55,9 @@ class Drill(InstanceHACommand):
         parser.add_argument("--budget", metavar="FILE",
                             help="'rehearse --format json' output: fail when the canary is "
                                  "rebuilt later than its worst case")
-        parser.add_argument("--timeout", type=_seconds, default=600.0, metavar="SECONDS",
+        parser.add_argument("--timeout", type=positive_seconds, default=600.0, metavar="SECONDS",
                             help="from the crash to the canary ACTIVE elsewhere (default 600)")
-        parser.add_argument("--return-timeout", type=_seconds, default=900.0,
+        parser.add_argument("--return-timeout", type=positive_seconds, default=900.0,
                             metavar="SECONDS",
                             help="then to the compute back in service (default 900)")
         mode = parser.add_mutually_exclusive_group()
@@ -96,8 +86,8 @@ class Drill(InstanceHACommand):
             drill = run.run(conn, request, method, args.dry_run)
         except (ks_exc.ClientException, sdk_exc.SDKException) as exc:
             raise InstanceHAError(f"Nova ({args.os_cloud or 'OS_* environment'}) refused a "
-                                  f"call: {read.first_line(exc)} (the canary was deleted if "
-                                  "it had been created)") from None
+                                  f"call: {read.first_line(exc)}; nothing was crashed (the "
+                                  "canary was deleted if it had been created)") from None
         finally:
             conn.close()
         return DrillReport(drill)

@@ -12,7 +12,8 @@ import sys
 from collections import Counter
 from typing import Any, List
 
-from tripleo_instanceha.cli.base import EXIT_CLEAN, EXIT_FINDINGS, InstanceHACommand, Result
+from tripleo_instanceha.cli.base import (EXIT_CLEAN, EXIT_FINDINGS, InstanceHACommand,
+                                         Result, positive_seconds)
 from tripleo_instanceha.errors import InputError, Problem, shorten
 from tripleo_instanceha.fencing import drivers as D
 from tripleo_instanceha.fencing import probe as PR
@@ -20,16 +21,6 @@ from tripleo_instanceha.fencing.checks import printable
 from tripleo_instanceha.fencing.generator import Selection
 
 WARNING_LIMIT = 20
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
-    return value
 
 
 def _positive_int(text: str) -> int:
@@ -94,7 +85,7 @@ class ProbeFencing(InstanceHACommand):
         parser.add_argument("--concurrency", type=_positive_int, metavar="N",
                             help="agents run at once (default: 8 per core, here "
                                  f"{PR.default_concurrency()}); the work is waiting on BMCs")
-        parser.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
+        parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS",
                             help="kill an agent's process group after this long (default: "
                                  "the agent's power_timeout + login_timeout + shell_timeout "
                                  "from its metadata + 2 s; 30 s for fence_ipmilan 4.12)")

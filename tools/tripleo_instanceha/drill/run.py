@@ -179,6 +179,7 @@ class _Runner:
             clock, sleep
         self.crashed_at: Optional[float] = None
         self.started = clock()
+        self.made_flavor = None
 
     def event(self, what: str) -> None:
         self.drill.events.append(Event(self.clock(), what))
@@ -194,7 +195,9 @@ class _Runner:
         self.drill.verdict = FAILED
 
     def go(self) -> None:
-        flavor, server = None, None
+        from keystoneauth1 import exceptions as ks_exc
+        from openstack import exceptions as sdk_exc
+        server = None
         try:
             flavor = self._flavor() if self.pre.tag_flavor else self.pre.flavor
             server = self.conn.compute.create_server(
@@ -212,8 +215,14 @@ class _Runner:
             if self._follow(server.id):
                 self._back()
             self._judge()
+        except (ks_exc.ClientException, sdk_exc.SDKException) as exc:
+            if self.crashed_at is None:
+                raise  # nothing was crashed: the drill could not run (exit 2)
+            # After the crash the operator needs the timeline so far, not only an error.
+            self.event("following stopped: a Nova call failed")
+            self.fail(f"a Nova call failed after the crash: {read.first_line(exc)}")
         finally:
-            self._clean(server, flavor if self.pre.tag_flavor else None)
+            self._clean(server, self.made_flavor)
             self._relative()
 
     def _flavor(self):
@@ -221,6 +230,7 @@ class _Runner:
         flavor = self.conn.compute.create_flavor(name=self.name, ram=base.ram,
                                                  vcpus=base.vcpus, disk=base.disk,
                                                  is_public=False)
+        self.made_flavor = flavor  # deleted at the end even if the next calls fail
         self.conn.compute.create_flavor_extra_specs(flavor, {evacuable.TAG: "true"})
         project = self.conn.current_project_id
         if project:
