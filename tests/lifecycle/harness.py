@@ -174,6 +174,16 @@ class Runner:
                 "tasks": [{"ansible.builtin.include_tasks": tasks}]}
         return self.run([play], extra, name)
 
+    def compute_steps(self, outputs: Mapping[str, Any], extra=None, name="compute-steps"):
+        """The role's deploy_steps_tasks on every Instance HA compute, steps 1-5, as
+        THT's deploy_steps_playbook runs them after the host prep."""
+        tasks = self.write_tasks(f"{name}-tasks", outputs.get("deploy_steps_tasks"))
+        plays = [{"hosts": "compute_instanceha", "name": f"Overcloud deploy step {step}",
+                  "gather_facts": False, "any_errors_fatal": True, "become": False,
+                  "vars": {"step": str(step)},
+                  "tasks": [{"ansible.builtin.include_tasks": tasks}]} for step in range(1, 6)]
+        return self.run(plays, extra, name)
+
     def rolling(self, outputs: Mapping[str, Any], kind: str, extra=None, name=None,
                 record: str = "restart.log", tags: Optional[str] = None,
                 restart_step: int = 3, at_restart: Sequence[Dict[str, Any]] = ()):

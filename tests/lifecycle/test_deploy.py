@@ -11,8 +11,12 @@ import xml.etree.ElementTree as ET
 
 from tripleo_instanceha.cluster.model import ClusterModel
 from tripleo_instanceha.cluster.simulate import Simulator
+from tripleo_instanceha.tht.fetch import fetch
 
+from tests.conftest import ROOT
 from tests.lifecycle import harness
+
+GUARD = os.path.join("deployment", "pacemaker", "compute", "check-run-nova-compute")
 
 # Each Ansible scenario runs on one release; test_outputs shows all four
 # releases resolve identical task lists.
@@ -261,6 +265,34 @@ def test_disabled_host_prep_removes_the_wrappers_marker_file(tmp_path, cib, exam
     assert first.returncode == 0, first.stdout[-3000:]
     assert not enable_file.exists()
     again = runner.host_prep(outputs, extra, name="host-prep-again")
+    assert again.returncode == 0 and "changed=0" in again.stdout.split("PLAY RECAP")[-1]
+
+
+def test_compute_steps_install_the_start_guard_over_thts(tmp_path, cib, example,
+                                                         lifecycle_outputs):
+    """Step 1 on each Instance HA compute replaces the guard THT's host_prep_tasks wrote
+    (THT 18.0.0's own, here) with the project's, byte for byte and executable; again, it
+    changes nothing. Disabled, the steps leave THT's guard alone."""
+    plan, fencing = example
+    guard_dir = tmp_path / "instanceha"
+    guard_dir.mkdir()
+    installed = guard_dir / "check-run-nova-compute"
+    thts = os.path.join(fetch("18.0.0"), "scripts", "check-run-nova-compute")
+    shutil.copy(thts, installed)
+    runner = _runner(tmp_path, cib, plan, seeded=False)
+    extra = {"tripleo_instanceha_guard_dir": str(guard_dir)}
+    disabled = runner.compute_steps(_outputs(lifecycle_outputs, DISABLE_RELEASE, fencing,
+                                             enabled=False), extra, name="steps-disabled")
+    assert disabled.returncode == 0, disabled.stdout[-3000:]
+    with open(thts, "rb") as handle:
+        assert installed.read_bytes() == handle.read()
+    outputs = _outputs(lifecycle_outputs, DISABLE_RELEASE, fencing)
+    first = runner.compute_steps(outputs, extra)
+    assert first.returncode == 0, first.stdout[-3000:]
+    with open(os.path.join(ROOT, GUARD), "rb") as handle:
+        assert installed.read_bytes() == handle.read()
+    assert installed.stat().st_mode & 0o777 == 0o755
+    again = runner.compute_steps(outputs, extra, name="compute-steps-again")
     assert again.returncode == 0 and "changed=0" in again.stdout.split("PLAY RECAP")[-1]
 
 

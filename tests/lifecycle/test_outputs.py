@@ -18,9 +18,9 @@ from tests.lifecycle.conftest import VERSIONS
 
 # No post update/upgrade tasks: maintenance is left at update/upgrade step 4,
 # before the host deploy steps (R1-5), so nothing is left for the post steps.
-SECTIONS = ("external_deploy_tasks", "external_post_deploy_tasks", "host_prep_tasks",
-            "update_tasks", "upgrade_tasks")
-ENABLED_ONLY = ("external_post_deploy_tasks", "update_tasks")
+SECTIONS = ("deploy_steps_tasks", "external_deploy_tasks", "external_post_deploy_tasks",
+            "host_prep_tasks", "update_tasks", "upgrade_tasks")
+ENABLED_ONLY = ("deploy_steps_tasks", "external_post_deploy_tasks", "update_tasks")
 
 
 def _params(fencing, enabled):

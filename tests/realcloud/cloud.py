@@ -10,9 +10,9 @@ import os
 import signal
 import subprocess
 import time
-from typing import Callable, Dict, Iterator, List
+from typing import Callable, Dict, Iterator, List, Sequence
 
-from tests.realcloud.control_plane import ROOT, ControlPlane, Ports
+from tests.realcloud.control_plane import ROOT, VENV, ControlPlane, Ports
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHIM = os.path.join(ROOT, "tests", "e2e", "assets", "compat")
@@ -21,6 +21,8 @@ DOMAIN = "localdomain"
 SHORT = ("overcloud-novacomputeiha-0", "overcloud-novacomputeiha-1")
 C0, C1 = (f"{name}.{DOMAIN}" for name in SHORT)
 TRAIT = "COMPUTE_STATUS_DISABLED"
+#: the product's start guard of nova-compute (the ComputeInstanceHA service installs it)
+GUARD = os.path.join(ROOT, "deployment", "pacemaker", "compute", "check-run-nova-compute")
 
 
 def wait_for(what: str, check: Callable[[], object], timeout: float = 90,
@@ -70,6 +72,7 @@ class Cloud:
         self.plane = plane
         self.conn = plane.connection()
         self.attrd = os.path.join(plane.workdir, "attrd-standin")
+        self.log_offsets: Dict[str, int] = {}
 
     # -- nova --------------------------------------------------------------
     def service(self, host: str):
@@ -107,8 +110,26 @@ class Cloud:
         return placement.get(f"/resource_providers/{rps[0]['uuid']}/traits",
                              microversion="1.6").json()["traits"]
 
-    def restart(self, host: str) -> None:
-        self.plane.start_compute(host)
+    def restart(self, host: str, guard: Sequence[str] = ()) -> None:
+        log = os.path.join(self.plane.logs, f"nova-compute-{host}.log")
+        self.log_offsets[host] = os.path.getsize(log) if os.path.exists(log) else 0
+        # unbuffered: the guard's lines are in the log as it prints them
+        self.plane.start_compute(host, guard=guard, extra_env={"PYTHONUNBUFFERED": "1"})
+
+    def guard_log(self, host: str) -> str:
+        """What the host's nova-compute process (or its guard) printed since restart()."""
+        with open(self.plane.computes[host].log, "rb") as handle:
+            handle.seek(self.log_offsets.get(host, 0))
+            return handle.read().decode(errors="replace")
+
+    def guarded(self, host: str, *options: str, script: str = GUARD) -> List[str]:
+        """argv of a start guard for host, as THT's nova_compute container runs it: the
+        system Python (Debian's novaclient, keystoneauth1, oslo.config), the marker file
+        that says Instance HA is on, and nova-compute to exec."""
+        marker = os.path.join(self.plane.workdir, "nova", f"instanceha-enabled-{host}")
+        open(marker, "w").close()
+        return ["/usr/bin/python3", script, "--nova-binary",
+                os.path.join(VENV, "bin", "nova-compute"), "--enable-file", marker, *options]
 
     @contextlib.contextmanager
     def paused(self, host: str) -> Iterator[None]:

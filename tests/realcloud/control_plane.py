@@ -27,7 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV = os.path.join(ROOT, ".venv-cloud")
@@ -103,6 +103,12 @@ class ControlPlane:
     listen_ip: str = "127.0.0.1"
     netns: Optional[str] = None
     ports: Ports = field(default_factory=Ports)
+    #: True when the plane has a network namespace to itself (``netns``, or the caller
+    #: runs it from a thread moved into one): RabbitMQ's epmd and Erlang distribution
+    #: then listen on every address of it, which rabbitmqctl needs (it dials localhost)
+    own_network: bool = False
+    #: keystone's region of the catalog; TripleO's is "regionOne" (KeystoneRegion)
+    region: str = REGION
     report_interval: int = 2
     service_down_time: int = 10
     #: nova-compute's resource audit (update_available_resource) also re-syncs the
@@ -137,19 +143,19 @@ class ControlPlane:
 
     def clouds_yaml(self) -> Dict[str, dict]:
         """A clouds.yaml document (``{"clouds": {"overcloud": ...}}``) for the admin."""
-        return {"clouds": {"overcloud": {"auth": self.auth(), "region_name": REGION,
+        return {"clouds": {"overcloud": {"auth": self.auth(), "region_name": self.region,
                                          "identity_api_version": 3}}}
 
     def fence_options(self) -> Dict[str, str]:
         """fence_compute's and fence_evacuate's options, as puppet-tripleo's stonith resource."""
         return {"auth_url": self.auth_url, "username": "admin", "password": self.admin_password,
-                "tenant_name": "admin", "region_name": REGION, "user_domain": "Default",
+                "tenant_name": "admin", "region_name": self.region, "user_domain": "Default",
                 "project_domain": "Default"}
 
     def connection(self):
         """An openstacksdk admin connection; every call has a timeout (a dead API hangs)."""
         import openstack
-        return openstack.connect(auth=self.auth(), region_name=REGION, identity_api_version=3,
+        return openstack.connect(auth=self.auth(), region_name=self.region, identity_api_version=3,
                                  api_timeout=30, compute_api_version="2.53")
 
     # -- processes -------------------------------------------------------
@@ -231,7 +237,7 @@ class ControlPlane:
                 f"www_authenticate_uri = {self.auth_url}\nusername = {user}\n"
                 f"password = {self.service_password}\nproject_name = service\n"
                 "user_domain_name = Default\nproject_domain_name = Default\n"
-                f"region_name = {REGION}\n")
+                f"region_name = {self.region}\n")
 
     def _db(self, name: str) -> str:
         return f"mysql+pymysql://os:{self.db_password}@{self.listen_ip}:{self.ports.mysql}/{name}"
@@ -295,7 +301,9 @@ class ControlPlane:
                     # rows exist; a periodic discovery in the scheduler would race it.
                     "[scheduler]\nworkers = 1\ndiscover_hosts_in_cells_interval = -1\n"
                     "[filter_scheduler]\nenabled_filters = ComputeFilter\n"
-                    "[vnc]\nenabled = false\n")
+                    "[vnc]\nenabled = false\n"
+                    # the suites boot more servers than nova's default 10 and keep them
+                    "[quota]\ninstances = -1\ncores = -1\nram = -1\n")
 
     # -- the services ----------------------------------------------------
     def _start_mariadb(self) -> Daemon:
@@ -322,15 +330,17 @@ class ControlPlane:
     def _rabbit_env(self) -> Dict[str, str]:
         base = os.path.join(self.workdir, "rabbitmq")
         ip = ",".join(self.listen_ip.split("."))
+        shared = {} if self.own_network or self.netns else dict(
+            ERL_EPMD_ADDRESS=self.listen_ip,
+            # Erlang's distribution port would listen on every address otherwise.
+            RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=f"-kernel inet_dist_use_interface {{{ip}}}")
         return self._env(
             RABBITMQ_NODENAME=f"rmq{self.ports.amqp}@localhost",
             RABBITMQ_NODE_IP_ADDRESS=self.listen_ip, RABBITMQ_NODE_PORT=str(self.ports.amqp),
-            RABBITMQ_DIST_PORT=str(self.ports.erlang_dist), ERL_EPMD_ADDRESS=self.listen_ip,
+            RABBITMQ_DIST_PORT=str(self.ports.erlang_dist),
             ERL_EPMD_PORT=str(self.ports.epmd), RABBITMQ_MNESIA_BASE=f"{base}/mnesia",
             RABBITMQ_LOG_BASE=f"{base}/log", RABBITMQ_CONFIG_FILE=f"{base}/rabbitmq",
-            RABBITMQ_ENABLED_PLUGINS_FILE=f"{base}/enabled_plugins", HOME=base,
-            # Erlang's distribution port would listen on every address otherwise.
-            RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=f"-kernel inet_dist_use_interface {{{ip}}}")
+            RABBITMQ_ENABLED_PLUGINS_FILE=f"{base}/enabled_plugins", HOME=base, **shared)
 
     def _start_rabbitmq(self) -> Daemon:
         base = os.path.join(self.workdir, "rabbitmq")
@@ -365,7 +375,7 @@ class ControlPlane:
         owner = ["--keystone-user", "root", "--keystone-group", "root"]
         self._run(manage + ["fernet_setup", *owner], env=env)
         self._run(manage + ["credential_setup", *owner], env=env)
-        self._run(manage + ["bootstrap", "--bootstrap-region-id", REGION,
+        self._run(manage + ["bootstrap", "--bootstrap-region-id", self.region,
                             *(f"--bootstrap-{i}-url={self.auth_url}"
                               for i in ("admin", "public", "internal"))],
                   env=self._env(OS_KEYSTONE_CONFIG_FILES=conf,
@@ -392,7 +402,7 @@ class ControlPlane:
             service = conn.identity.create_service(name=name, type=kind)
             for interface in ("public", "internal", "admin"):
                 conn.identity.create_endpoint(service_id=service.id, interface=interface,
-                                              url=url, region_id=REGION)
+                                              url=url, region_id=self.region)
 
     def _nova_manage(self, *args: str) -> str:
         return self._run([self._bin("nova-manage"), "--config-file", self.nova_conf, *args])
@@ -459,23 +469,38 @@ class ControlPlane:
 
     # -- computes --------------------------------------------------------
     def compute_command(self, host: str, extra_env: Optional[Dict[str, str]] = None,
-                        my_ip: Optional[str] = None) -> ComputeCommand:
-        """argv/env of nova-compute for ``host`` (own config and state_path), not started."""
+                        my_ip: Optional[str] = None,
+                        guard: Sequence[str] = ()) -> ComputeCommand:
+        """argv/env of nova-compute for ``host`` (own config and state_path), not started.
+
+        The config is one complete file (nova.conf plus the host's own [DEFAULT] keys),
+        as on a TripleO compute: a start guard (``guard``: its argv, to which
+        ``--config-file`` is appended) reads the host name and the [placement]
+        credentials from the one file it is given, then execs nova-compute with it.
+        """
         state = os.path.join(self.workdir, "nova", f"state-{host}")
         os.makedirs(state, exist_ok=True)
+        with open(self.nova_conf, encoding="utf-8") as handle:
+            common = handle.read()
+        own = (f"host = {host}\nstate_path = {state}\nmy_ip = {my_ip or self.listen_ip}\n"
+               # debug: its start-up steps are then in its log, to wait on.
+               "debug = true\n"
+               f"update_resources_interval = {self.resource_audit_interval}\n")
+        # nova.conf's [DEFAULT] comes first; the host's keys replace the plane's own.
+        body = "".join(line + "\n" for line in common.split("\n")[1:]
+                       if not line.startswith(("state_path =", "my_ip =")))
         conf = self._write(os.path.join(self.workdir, "nova", f"compute-{host}.conf"),
-                           f"[DEFAULT]\nhost = {host}\nstate_path = {state}\n"
-                           f"my_ip = {my_ip or self.listen_ip}\n"
-                           # debug: its start-up steps are then in its log, to wait on.
-                           "debug = true\n"
-                           f"update_resources_interval = {self.resource_audit_interval}\n")
+                           "[DEFAULT]\n" + own + body)
         env = self._env(**(extra_env or {}))
-        argv = [self._bin("nova-compute"), "--config-file", self.nova_conf, "--config-file", conf]
+        argv = [*guard, "--config-file", conf] if guard else \
+            [self._bin("nova-compute"), "--config-file", conf]
         return ComputeCommand(host, argv, env, conf, state)
 
-    def start_compute(self, host: str) -> Daemon:
-        """Runs compute_command(host) in this plane's namespace; stop() removes it too."""
-        cmd = self.compute_command(host)
+    def start_compute(self, host: str, guard: Sequence[str] = (),
+                      extra_env: Optional[Dict[str, str]] = None) -> Daemon:
+        """Runs compute_command(host) in this plane's namespace; stop() removes it too.
+        With ``guard``, nova-compute starts when the guard execs it (same process)."""
+        cmd = self.compute_command(host, extra_env, guard=guard)
         daemon = self._spawn(f"nova-compute-{host}", cmd.argv, env=cmd.env)
         self.computes[host] = daemon
         return daemon

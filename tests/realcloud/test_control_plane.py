@@ -16,8 +16,13 @@ import time
 
 import pytest
 
+from tripleo_instanceha.tht.fetch import fetch
+
 from tests.realcloud.cloud import C0, C1, SHORT, TRAIT, two_computes, wait_for
 from tests.realcloud.control_plane import KEEP_ALIVE
+
+#: the force-up nova 24+ refuses while "done" evacuation records remain (bug 1922053)
+REFUSED = '"PUT /v2.1/os-services/force-down" status: 400'
 
 pytestmark = pytest.mark.realcloud
 
@@ -88,7 +93,7 @@ def test_unfence_before_nova_compute_starts_cannot_clear_force_down(cloud):
     api_log = os.path.join(cloud.plane.logs, "nova.log")
     api_offset = os.path.getsize(api_log)
     cloud.agent("fence_compute", "on", SHORT[1])
-    assert '"PUT /v2.1/os-services/force-down" status: 400' in _tail(api_log, api_offset)
+    assert REFUSED in _tail(api_log, api_offset)
     service = cloud.service(C1)
     assert (service.status, service.state, service.is_forced_down) == \
         ("enabled", "down", True)
@@ -99,10 +104,86 @@ def test_unfence_before_nova_compute_starts_cannot_clear_force_down(cloud):
     assert set(cloud.evacuations(ids).values()) == {"completed"}
 
 
+def _fenced_and_evacuated(cloud, host: str, short: str, target: str, count: int):
+    ids = cloud.boot(host, count)
+    cloud.fail_and_evacuate(host, short)
+    cloud.wait_evacuated(ids, target)
+    return ids
+
+
+def _unfence(cloud, host: str, short: str) -> str:
+    """fence_compute -o on, as pacemaker unfences a returning node; nova-api's log of it."""
+    api_log = os.path.join(cloud.plane.logs, "nova.log")
+    offset = os.path.getsize(api_log)
+    cloud.attrd_no(host)
+    cloud.agent("fence_compute", "on", short)
+    return _tail(api_log, offset)
+
+
+def _back(cloud, host: str, timeout: float = 60) -> None:
+    """host runs nova-compute again, enabled and forced up: schedulable."""
+    wait_for(f"{host} enabled, up and not forced down", lambda: (
+        lambda s: (s.status, s.state, s.is_forced_down) == ("enabled", "up", False))(
+            cloud.service(host)), timeout)
+
+
+def test_upstream_guard_never_starts_nova_compute_after_an_evacuation(cloud):
+    """THT's check-run-nova-compute (18.0.0; 11.6.0 and 14.3.0 decide the same) waits
+    until the service is no longer forced down. On nova 24+ the unfence's force-up is
+    refused while the evacuations are "done", and only nova-compute completes them:
+    the compute is held for good (two of the guard's 10 s polls after the unfence, and
+    a second unfence is refused the same way)."""
+    ids = _fenced_and_evacuated(cloud, C1, SHORT[1], C0, 1)
+    upstream = os.path.join(fetch("18.0.0"), "scripts", "check-run-nova-compute")
+    cloud.restart(C1, guard=cloud.guarded(C1, script=upstream))
+    assert REFUSED in _unfence(cloud, C1, SHORT[1])
+    time.sleep(25)
+    assert REFUSED in _unfence(cloud, C1, SHORT[1])
+    log = cloud.guard_log(C1)
+    assert "Waiting for fence-down flag to be cleared" in log
+    assert "Join ServiceGroup membership" not in log, "THT's guard started nova-compute"
+    service = cloud.service(C1)
+    assert (service.status, service.state, service.is_forced_down) == \
+        ("enabled", "down", True)
+    assert set(cloud.evacuations(ids).values()) == {"done"}
+    cloud.plane.kill_compute(C1)
+    cloud.recover_and_unfence(C1, SHORT[1])
+
+
+def test_start_guard_completes_the_unfence_nova_deferred(cloud):
+    """The product's guard (deployment/pacemaker/compute/check-run-nova-compute) holds
+    nova-compute while the host is fenced, starts it once the unfence enabled the
+    service, and forces the service up once nova-compute completed its evacuations.
+    Then the next failure evacuates onto the returned compute (the spec's test, twice
+    in a row); the other compute returns the same way."""
+    ids = _fenced_and_evacuated(cloud, C1, SHORT[1], C0, 2)
+    cloud.restart(C1, guard=cloud.guarded(C1, "--poll-interval", "1"))
+    time.sleep(3)
+    assert "Join ServiceGroup membership" not in cloud.guard_log(C1), \
+        "nova-compute started on a fenced compute"
+    assert cloud.service(C1).state == "down"
+    assert REFUSED in _unfence(cloud, C1, SHORT[1])
+    _back(cloud, C1)
+    log = cloud.guard_log(C1)
+    assert "waiting: forced down and not unfenced yet" in log
+    assert "starting nova-compute: unfenced (enabled) but still forced down" in log
+    assert "forced %s up: nova-compute completed its evacuations" % C1 in log
+    assert set(cloud.evacuations(ids).values()) == {"completed"}
+    wait_for(f"{TRAIT} removed from {C1}", lambda: TRAIT not in cloud.traits(C1), 30)
+    # The next failure: C0's servers go to the compute that just returned.
+    cloud.fail_and_evacuate(C0, SHORT[0])
+    cloud.wait_evacuated(ids, C1)
+    cloud.restart(C0, guard=cloud.guarded(C0, "--poll-interval", "1"))
+    _unfence(cloud, C0, SHORT[0])
+    _back(cloud, C0)
+    assert set(cloud.evacuations(ids).values()) == {"completed"}
+
+
 def test_unfence_before_first_heartbeat_leaves_host_disabled_in_placement(cloud):
     """Pitfall 6, the defect: unfenced between the restarted compute's start-up trait sync
     and its first heartbeat, nova-api sees the service down and skips the sync; the trait
-    stays and the next evacuation towards the host finds no valid host.
+    stays and the next evacuation towards the host finds no valid host. (Last in the
+    module: it leaves C0 fenced and C1 unschedulable.)
     """
     ids = cloud.boot(C1, 2)
     killed = time.monotonic()

@@ -15,8 +15,10 @@ EXAMPLE_DIR = os.path.join(DATA_DIR, "example")
 #: Top-level folders of our tree that overlay 1:1 onto a tripleo-heat-templates tree.
 TREE_DIRS = ("environments", "deployment", "puppet", "roles")
 #: Folders of our tree whose files are not templates but travel with them:
-#: the templates read them with Heat's ``get_file`` (the evacuation agent).
-GET_FILE_DIRS = (os.path.join("deployment", "pacemaker", "ocf"),)
+#: the templates read them with Heat's ``get_file`` (the evacuation agent, and the
+#: start guard of nova-compute the computes run).
+GET_FILE_DIRS = (os.path.join("deployment", "pacemaker", "ocf"),
+                 os.path.join("deployment", "pacemaker", "compute"))
 
 
 def is_tree_file(rel: str) -> bool:
