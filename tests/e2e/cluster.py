@@ -23,7 +23,7 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
 NODE_START = os.path.join(ASSETS, "bin", "node-start.sh")
@@ -142,8 +142,12 @@ class LiveCluster:
     """3 controllers + N pacemaker_remote computes + an "api" namespace."""
 
     def __init__(self, prefix: str, state_dir: str, nodes: list[NodeSpec], api_ip: str,
-                 remoted: str, token_ms: int = 1000, held_stopped: tuple = ()) -> None:
+                 remoted: str, token_ms: int = 1000, held_stopped: tuple = (),
+                 services: Optional[dict] = None) -> None:
         self.prefix = prefix
+        #: compute name -> a shell script each boot of that node starts beside
+        #: pacemaker-remoted (its nova-compute); written to the node's "services" file
+        self.services = dict(services or {})
         #: resources the configuration keeps stopped (puppet's nova-evacuate beside ours)
         self.held_stopped = frozenset(held_stopped)
         self.state = state_dir
@@ -293,6 +297,11 @@ class LiveCluster:
                                 ("netns_ino", str(os.stat(self.netns_path(spec.key)).st_ino))):
                 with open(os.path.join(nd, fname), "w") as f:
                     f.write(text + "\n")
+            if spec.name in self.services:
+                path = os.path.join(nd, "services")
+                with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700),
+                          "w") as f:
+                    f.write(self.services[spec.name])
             if spec.role == "controller":
                 with open(os.path.join(nd, "etc-corosync", "corosync.conf"), "w") as f:
                     f.write(conf)

@@ -27,6 +27,11 @@ export PYTHONPATH=$ASSETS/compat
 export PCMK_logfile=/var/log/pacemaker/pacemaker.log PCMK_logfacility=none
 echo "$(date +%s.%N) boot $NODE $ROLE"
 if [ "$ROLE" = compute ]; then
+  # what else the node runs (its nova-compute, through the start guard), dying with it:
+  # a subshell, so that pacemaker-remoted is not its parent
+  if [ -x "$ND/services" ]; then
+    ( "$ND/services" </dev/null >>"$ND/log/services.log" 2>&1 & )
+  fi
   exec "$(cat "$STATE/remoted")"
 fi
 corosync -f &
