@@ -20,6 +20,8 @@ from tripleo_instanceha.paths import cache_dir
 from . import remote_pkg, report, scenarios
 
 _RESULTS: dict = {}
+#: "run": the real-Nova run (test_real_nova.py), for the summary
+REAL_NOVA: dict = {}
 
 
 @pytest.fixture(scope="session")
@@ -43,13 +45,19 @@ def e2e_runs():
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _RESULTS:
+    if not _RESULTS and not REAL_NOVA:
         return
-    text = report.table(_RESULTS)
+    text = report.table(_RESULTS) if _RESULTS else ""
+    data = report.timings(_RESULTS) if _RESULTS else {"components": {}, "rows": []}
+    real = REAL_NOVA.get("run")
+    if real is not None:
+        text += "\n" + report.real_nova_text(real)
+        data["rows"] += report.real_nova_rows(real)
+        data["real_nova_components"] = report.real_nova_components()
     terminalreporter.write_sep("=", "live cluster timings")
     terminalreporter.write(text)
     path = os.path.join(cache_dir(), "e2e-timings.txt")
     with open(path, "w") as f:
         f.write(text)
     atomic_write(os.path.join(cache_dir(), "e2e-timings.json"),
-                 json.dumps(report.timings(_RESULTS), indent=1) + "\n", mode=0o644)
+                 json.dumps(data, indent=1) + "\n", mode=0o644)

@@ -2,7 +2,9 @@
 same measurements as JSON (``.cache/e2e-timings.json``) with the version of every part."""
 from __future__ import annotations
 
+import glob
 import importlib.metadata
+import os
 import subprocess
 from typing import Dict, Optional
 
@@ -109,6 +111,60 @@ def _version(kind: str, name: Optional[str]) -> str:
 
 def components() -> Dict[str, str]:
     return {part: _version(kind, name) for part, (kind, name) in COMPONENTS.items()}
+
+
+#: What the real-Nova run (test_real_nova.py) runs instead of COMPONENTS' stand-ins.
+REAL_NOVA = {
+    "keystone": ("cloud", "keystone"),
+    "placement": ("cloud", "openstack-placement"),
+    "glance": ("cloud", "glance"),
+    "nova (API, conductor, scheduler, nova-compute with the fake virt driver)":
+        ("cloud", "nova"),
+    "MariaDB": ("deb", "mariadb-server"),
+    "RabbitMQ": ("deb", "rabbitmq-server"),
+    "start guard of nova-compute": (
+        "project", "deployment/pacemaker/compute/check-run-nova-compute"),
+    "neutron": ("stand-in", "tests/realcloud/neutron_stub.py"),
+}
+CLOUD_VENV = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), ".venv-cloud")
+
+
+def _cloud_version(name: str) -> str:
+    """A distribution's version in .venv-cloud (another interpreter's site-packages)."""
+    paths = glob.glob(os.path.join(CLOUD_VENV, "lib", "python3*", "site-packages"))
+    for dist in importlib.metadata.distributions(path=paths):
+        if (dist.metadata["Name"] or "").lower() == name:
+            return "%s %s (PyPI)" % (name, dist.version)
+    return "%s: not installed" % name
+
+
+def real_nova_components() -> Dict[str, str]:
+    return {part: _cloud_version(name) if kind == "cloud" else _version(kind, name)
+            for part, (kind, name) in REAL_NOVA.items()}
+
+
+def real_nova_rows(run) -> list:
+    """The real-Nova run's crashes, as the profile rows (seconds after the fault)."""
+    names = ("compute crash", "crash onto the returned compute")
+    return [{"profile": "real nova", "scenario": names[i] if i < len(names) else str(i),
+             "fenced": _round(c.fenced), "first_evacuate": _round(c.first_evacuation),
+             "active": _round(max(c.active.values(), default=None)),
+             "back": _round(c.returned), "error": None}
+            for i, c in enumerate(run.crashes)]
+
+
+def real_nova_text(run) -> str:
+    lines = ["real Nova run (project profile): %s" % (
+        "failed: %s" % run.error if run.error else "passed")]
+    for row in real_nova_rows(run):
+        lines.append("  %-32s fenced %s  1st evacuation %s  VMs ACTIVE %s  compute back %s"
+                     % (row["scenario"], _fmt(row["fenced"]), _fmt(row["first_evacuate"]),
+                        _fmt(row["active"]), _fmt(row["back"])))
+    lines.append("  set-up (s since start): %s; control plane RSS %s MiB; whole run %s s" % (
+        ", ".join("%s %s" % (k, v) for k, v in run.timings.items() if k != "run"),
+        run.rss_mb, run.timings.get("run")))
+    return "\n".join(lines) + "\n"
 
 
 def timings(results: dict) -> dict:

@@ -18,7 +18,7 @@ import pytest
 
 from tripleo_instanceha.paths import cache_dir
 
-from . import remote_pkg
+from . import conftest, remote_pkg
 from .real_nova import RealNovaRunner
 from .scenarios import fqdn
 
@@ -33,12 +33,7 @@ def run():
     runner = RealNovaRunner(remote_pkg.pacemaker_remoted(),
                             os.path.join(cache_dir(), "e2e-failed"))
     result = runner.execute()
-    print("\nreal Nova run: %s; rss of the control plane %s MiB; %s" % (
-        result.timings, result.rss_mb, "failed: " + result.error if result.error else "ok"))
-    for i, crash in enumerate(result.crashes):
-        print("  crash %d: %s -> %s: fenced %s, first evacuation %s, ACTIVE %s, back %s" % (
-            i + 1, crash.victim, crash.target, crash.fenced, crash.first_evacuation,
-            sorted(crash.active.values()), crash.returned))
+    conftest.REAL_NOVA["run"] = result
     return result
 
 
