@@ -96,6 +96,18 @@ def _short(value: object, limit: int = 600) -> str:
 
 
 @dataclass(frozen=True)
+def keep_or_remove(workdir: str, keep_dir: str, failed: bool) -> str:
+    """A failed run's directory moves under *keep_dir* (its logs, for the report); a
+    passed run's goes (it holds throwaway passwords). Returns where the logs are."""
+    if failed and keep_dir:
+        os.makedirs(keep_dir, exist_ok=True)
+        dest = os.path.join(keep_dir, os.path.basename(workdir))
+        shutil.move(workdir, dest)
+        return dest
+    shutil.rmtree(workdir, ignore_errors=True)
+    return workdir
+
+
 class RemoteSocket:
     """One established TCP socket as ``ss -tin`` shows it."""
 

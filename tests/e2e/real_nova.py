@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import tempfile
 import time
 import traceback
@@ -338,10 +337,6 @@ class RealNovaRunner:
             self.bmcs.stop()
         problems += self.cluster.down()
         self.run.leftovers = problems
+        kept = live.keep_or_remove(self.workdir, self.keep_dir, bool(self.run.error))
         if self.run.error and self.keep_dir:
-            os.makedirs(self.keep_dir, exist_ok=True)
-            dest = os.path.join(self.keep_dir, os.path.basename(self.workdir))
-            shutil.move(self.workdir, dest)
-            self.run.state_dir = dest
-        else:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.run.state_dir = kept

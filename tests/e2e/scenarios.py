@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -331,13 +330,9 @@ class Runner:
         self.run.bmc_logs = {name: _read(os.path.join(self.workdir, "bmc", name + ".log"))
                              for name in ("ipmi", "redfish")}
         failed = self.run.error or any(o.error for o in self.run.observations.values())
-        if failed and self.keep_dir:   # keep the logs of a failed run for the report
-            os.makedirs(self.keep_dir, exist_ok=True)
-            dest = os.path.join(self.keep_dir, os.path.basename(self.workdir))
-            shutil.move(self.workdir, dest)
-            self.run.state_dir = dest
-        else:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+        kept = live.keep_or_remove(self.workdir, self.keep_dir, bool(failed))
+        if failed and self.keep_dir:
+            self.run.state_dir = kept
 
     def _debug_dump(self, name: str, text: str) -> None:
         with open(os.path.join(self.workdir, "failure.txt"), "a") as f:
