@@ -3,7 +3,7 @@
 Why one shared run: bringing a cluster up and failing nodes takes minutes, so
 every test reads the observations of the same run instead of building its own
 cluster; the profiles run concurrently (separate namespaces, separate fake
-clouds) so the whole e2e stays well under its 10 minute budget.
+clouds). The run against a real Nova (test_real_nova.py) comes after them, alone.
 """
 from __future__ import annotations
 
