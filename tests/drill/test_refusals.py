@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import stat
 
 import pytest
 
-from tripleo_instanceha.drill.methods import DrillRefused, sysrq_crash
+from tripleo_instanceha.drill.methods import DrillRefused, bmc_power_off, sysrq_crash
 
 from .conftest import run_drill
 
@@ -68,3 +69,36 @@ def test_budget_file_must_be_rehearse_output(tmp_path, monkeypatch):
     code, _, err = run_drill(BASE + ["--method", "sysrq-crash", "--dry-run",
                                      "--budget", str(bad)])
     assert code == 2 and str(bad) in err and "rehearse" in err, err
+
+
+def _bmc_power_off(tmp_path, monkeypatch, agent_output: str):
+    """BmcPowerOff on an inventory whose IPMI device is a stand-in fence_ipmilan on PATH
+    that prints what a real one prints (fence-agents' own messages) and exits 1."""
+    agent = tmp_path / "fence_ipmilan"
+    agent.write_text("#!/bin/sh\ncat >/dev/null\necho '%s' >&2\nexit 1\n" % agent_output)
+    agent.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    inventory = tmp_path / "instackenv.json"
+    inventory.write_text(json.dumps({"nodes": [{
+        "name": "compute-0", "pm_type": "ipmi", "pm_addr": "192.0.2.20",
+        "pm_user": "admin", "pm_password": "secret-pw",
+        "ports": [{"address": "52:54:00:dd:00:01"}]}]}))
+    return bmc_power_off.BmcPowerOff("compute-0.localdomain", argparse.Namespace(
+        bmc_from=str(inventory), bmc_node=None, nodes=None))
+
+
+def test_power_off_sent_but_not_confirmed_is_followed_not_refused(tmp_path, monkeypatch):
+    """The agent logged in and sent the off, then read "on" again (the cluster's reboot
+    fence can be that fast): the compute was crashed, so the drill must follow Nova,
+    not stop with "nothing was crashed" and leave a failed compute unwatched."""
+    method = _bmc_power_off(tmp_path, monkeypatch,
+                            "2026-12-08 ERROR: Failed: Timed out waiting to power OFF")
+    note = method.crash()
+    assert note and "following Nova" in note and "secret-pw" not in note
+
+
+def test_power_off_refused_by_the_bmc_means_nothing_was_crashed(tmp_path, monkeypatch):
+    method = _bmc_power_off(tmp_path, monkeypatch,
+                            "2026-12-08 ERROR: Unable to connect/login to fencing device")
+    with pytest.raises(DrillRefused, match="nothing was crashed"):
+        method.crash()

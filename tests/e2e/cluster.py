@@ -95,7 +95,6 @@ def _short(value: object, limit: int = 600) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-@dataclass(frozen=True)
 def keep_or_remove(workdir: str, keep_dir: str, failed: bool) -> str:
     """A failed run's directory moves under *keep_dir* (its logs, for the report); a
     passed run's goes (it holds throwaway passwords). Returns where the logs are."""
@@ -108,6 +107,7 @@ def keep_or_remove(workdir: str, keep_dir: str, failed: bool) -> str:
     return workdir
 
 
+@dataclass(frozen=True)
 class RemoteSocket:
     """One established TCP socket as ``ss -tin`` shows it."""
 

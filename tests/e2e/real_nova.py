@@ -13,7 +13,9 @@ instances down together.
 The scenario is one a fake Nova cannot judge: compute-0 crashes and its servers are
 rebuilt on compute-1; compute-0 boots again and pacemaker unfences it (nova refuses
 the unfence's force-up while the evacuations are "done"; the start guard completes
-it); then compute-1 crashes and the servers must be rebuilt on compute-0.
+it); then compute-1 crashes, the servers must be rebuilt on compute-0, and compute-1
+returns the same way. Last, ``tripleo-instanceha drill`` powers compute-0 off through
+its BMC, as an operator would, and must see its canary recover.
 
 Every call to the cloud runs on one thread moved into the API namespace (the host's
 network namespace stays untouched), so the harness talks to Nova as an operator's
@@ -21,8 +23,11 @@ client would, through openstacksdk.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import subprocess
+import sys
 import tempfile
 import time
 import traceback
@@ -30,6 +35,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
+import yaml
+
+import tripleo_instanceha
 from tripleo_instanceha.cluster.budget import budget as recovery_budget
 
 from tests.realcloud.control_plane import VENV, ControlPlane
@@ -87,6 +95,9 @@ class RealNovaRun:
     error: Optional[str] = None
     state_dir: str = ""
     budget_worst: Optional[float] = None
+    #: ``tripleo-instanceha drill`` on compute-0 afterwards: its exit code, its JSON
+    #: report (stdout) and its stderr
+    drill: Optional[tuple] = None
 
     def crash(self, index: int) -> Crash:
         if index >= len(self.crashes):
@@ -107,6 +118,8 @@ class RealNovaRunner:
                                          API_IP)
         controllers = [p.name for p in plan.cluster_members]
         self.computes = [p.name for p in plan.iha_computes]
+        #: cluster hostname -> the node's name in the inventory (where its BMC is)
+        self.inventory_names = {p.name: p.node.name for p in plan.iha_computes}
         self.addresses = {n: "10.99.0.%d" % (21 + i) for i, n in enumerate(self.computes)}
         self.model = cib.cluster_model(plan, self.addresses, KEYSTONE_URL)
         self.budget = recovery_budget(plan, self.model)
@@ -155,9 +168,9 @@ class RealNovaRunner:
         try:
             self._bring_up()
             c0, c1 = self.computes[:2]
-            first = self._crash(c0, c1)
-            self._await_return(first)
-            self._crash(c1, c0)
+            self._await_return(self._crash(c0, c1))
+            self._await_return(self._crash(c1, c0))
+            self.run.drill = self._drill(c0)
         except Exception as exc:  # recorded; the tests report it
             self.run.error = "%s: %s" % (type(exc).__name__, exc)
             self._debug_dump(traceback.format_exc())
@@ -300,6 +313,36 @@ class RealNovaRunner:
         viewer = self.cluster.viewer()
         live.wait_for("the cluster to recover", lambda: self.cluster.ready(viewer), 120, 0.5)
         self.cluster.settle(viewer)
+
+    # --- the drill ----------------------------------------------------------------------
+    def _drill(self, name: str) -> tuple:
+        """``tripleo-instanceha drill --method bmc-power-off`` on *name*, as an operator
+        runs it from a machine that reaches the API and the BMCs (here: the API
+        namespace): its canary must come back on the other compute, and *name* back in
+        service, with the cluster doing the fencing, evacuation and unfence."""
+        work = os.path.join(self.workdir, "drill")
+        os.makedirs(work)
+        clouds = os.path.join(work, "clouds.yaml")
+        with open(os.open(clouds, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            yaml.safe_dump(self.plane.clouds_yaml(), f)
+        budget = os.path.join(work, "budget.json")
+        with open(budget, "w") as f:
+            json.dump({"budget": self.budget.to_dict()}, f)
+        host = fqdn(name)
+        argv = ["--os-cloud", "overcloud", "--compute", host, "--image", "tiny",
+                "--flavor", "m1.tiny", "--method", "bmc-power-off",
+                "--bmc-from", os.path.join(self.workdir, "instackenv.json"),
+                "--bmc-node", self.inventory_names[name], "--budget", budget,
+                "--timeout", "300", "--return-timeout", "300",
+                "--confirm-crash", host, "--format", "json"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        env.update(OS_CLIENT_CONFIG_FILE=clouds, PYTHONPATH=os.path.dirname(
+            os.path.dirname(tripleo_instanceha.__file__)))
+        run = subprocess.run(["nsenter", "--net=%s" % self.cluster.netns_path("api"),
+                              sys.executable, "-m", "tripleo_instanceha", "drill", *argv],
+                             capture_output=True, text=True, env=env, timeout=900,
+                             cwd=work)
+        return run.returncode, run.stdout, run.stderr[-4000:]
 
     # --- the end ----------------------------------------------------------------------
     def _debug_dump(self, text: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import importlib.metadata
+import json
 import os
 import subprocess
 from typing import Dict, Optional
@@ -147,11 +148,36 @@ def real_nova_components() -> Dict[str, str]:
 def real_nova_rows(run) -> list:
     """The real-Nova run's crashes, as the profile rows (seconds after the fault)."""
     names = ("compute crash", "crash onto the returned compute")
-    return [{"profile": "real nova", "scenario": names[i] if i < len(names) else str(i),
-             "fenced": _round(c.fenced), "first_evacuate": _round(c.first_evacuation),
-             "active": _round(max(c.active.values(), default=None)),
-             "back": _round(c.returned), "error": None}
-            for i, c in enumerate(run.crashes)]
+    rows = []
+    for i, c in enumerate(run.crashes):
+        rows.append({"profile": "real nova", "scenario": names[i] if i < len(names) else str(i),
+                     "fenced": _round(c.fenced), "first_evacuate": _round(c.first_evacuation),
+                     "active": _round(max(c.active.values(), default=None)),
+                     "back": _round(c.returned), "error": None})
+    drill = _drill_report(run)
+    if drill is not None:   # its timeline counts from the crash (the BMC's power-off)
+        def at(prefix):
+            return next((_round(e["at_s"]) for e in drill["timeline"]
+                         if e["event"].startswith(prefix)), None)
+        rows.append({"profile": "real nova", "scenario": "drill (bmc-power-off)",
+                     "fenced": at("%s forced down" % drill["compute"]),
+                     "first_evacuate": at("canary rebuilding"),
+                     "active": at("canary ACTIVE on %s" % drill["recovered_on"])
+                     if drill.get("recovered_on") else None,
+                     "back": at("%s back in service" % drill["compute"]),
+                     "error": None if drill["verdict"] == "passed" else drill["verdict"]})
+    return rows
+
+
+def _drill_report(run) -> Optional[dict]:
+    if not run.drill or not run.drill[1]:
+        return None
+    try:
+        report = json.loads(run.drill[1])
+    except ValueError:
+        return None
+    # a drill that could not run prints {"error": [...]}: no timeline to report
+    return report if isinstance(report, dict) and "timeline" in report else None
 
 
 def real_nova_text(run) -> str:
@@ -161,6 +187,10 @@ def real_nova_text(run) -> str:
         lines.append("  %-32s fenced %s  1st evacuation %s  VMs ACTIVE %s  compute back %s"
                      % (row["scenario"], _fmt(row["fenced"]), _fmt(row["first_evacuate"]),
                         _fmt(row["active"]), _fmt(row["back"])))
+    drill = _drill_report(run)
+    if drill is not None:
+        lines.append("  the drill's timeline (seconds from the crash):")
+        lines += ["    %+7.1f  %s" % (e["at_s"], e["event"]) for e in drill["timeline"]]
     lines.append("  set-up (s since start): %s; control plane RSS %s MiB; whole run %s s" % (
         ", ".join("%s %s" % (k, v) for k, v in run.timings.items() if k != "run"),
         run.rss_mb, run.timings.get("run")))

@@ -4,7 +4,8 @@ Real: everything test_live_cluster.py lists as real, plus keystone, placement, g
 and nova (API, conductor, scheduler) from PyPI on MariaDB and RabbitMQ, one real
 nova-compute (fake virt driver) inside each compute node's namespaces, started at
 every boot through the product's start guard, and pacemaker's own unfencing of the
-returning compute through the real fence_compute. Stand-ins: the BMCs' power supply
+returning compute through the real fence_compute, and the drill command powering a
+compute off through its BMC with the real fence_ipmilan. Stand-ins: the BMCs' power supply
 (node-power), the neutron stub (networks "none"), and nova's fake virt driver.
 
 The run happens once, after the profile runs (one cluster at a time on the machine);
@@ -12,6 +13,7 @@ each test checks one claim against what it recorded.
 """
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -71,6 +73,33 @@ def test_the_next_crash_evacuates_onto_the_returned_compute(run):
     assert second.fenced is not None
     assert set(second.active) == set(run.servers)
     assert all(host == fqdn(first.victim) for host, _ in second.servers.values())
+
+
+def test_the_second_compute_returns_the_same_way(run):
+    crash = run.crash(1)
+    assert crash.service_returned == ("enabled", "up", False)
+    assert set(crash.evacuations.values()) == {"completed"}
+    assert "forced %s up: nova-compute completed its evacuations" % fqdn(crash.victim) \
+        in run.guard_logs[crash.victim]
+
+
+def test_the_drill_powers_a_compute_off_and_sees_its_canary_recover(run):
+    """``tripleo-instanceha drill --method bmc-power-off`` against the live cluster: the
+    real fence_ipmilan powers compute-0 off through its emulated BMC, pacemaker does
+    the rest (fencing, evacuation, unfence), and the drill follows it all in Nova."""
+    assert run.drill is not None, run.error
+    code, out, err = run.drill
+    assert code == 0, (out[-3000:], err)
+    report = json.loads(out)
+    c0, c1 = run.crash(0).victim, run.crash(0).target
+    assert report["verdict"] == "passed" and report["recovered_on"] == fqdn(c1), report
+    events = [e["event"] for e in report["timeline"]]
+    order = ["canary ACTIVE on %s" % fqdn(c0), "crash started: bmc-power-off",
+             "crash done: bmc-power-off", "%s forced down" % fqdn(c0),
+             "canary ACTIVE on %s" % fqdn(c1), "%s back in service" % fqdn(c0),
+             "canary deleted"]
+    at = [next((i for i, e in enumerate(events) if e.startswith(o)), None) for o in order]
+    assert None not in at and at == sorted(at), events
 
 
 def test_the_run_completed_and_left_nothing(run):

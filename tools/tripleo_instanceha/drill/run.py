@@ -210,8 +210,8 @@ class _Runner:
                 return
             self.crashed_at = self.clock()
             self.event(f"crash started: {self.method.NAME}")
-            self.method.crash()
-            self.event(f"crash done: {self.method.NAME}")
+            note = self.method.crash()
+            self.event(f"crash done: {self.method.NAME}" + (f" ({note})" if note else ""))
             if self._follow(server.id):
                 self._back()
             self._judge()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Optional
 
 from tripleo_instanceha.errors import InstanceHAError
 
@@ -31,5 +32,7 @@ class CrashMethod:
         """Raise DrillRefused when crashing would be wrong or cannot work; never changes
         anything."""
 
-    def crash(self) -> None:
+    def crash(self) -> Optional[str]:
+        """Fail the compute; a note for the timeline when the outcome is not certain
+        (raise DrillRefused only when nothing was done)."""
         raise NotImplementedError

@@ -9,13 +9,18 @@ password goes to the agent on stdin, never on a command line.
 """
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional
 
 from tripleo_instanceha.drill.methods.base import CrashMethod, DrillRefused
 from tripleo_instanceha.fencing import probe as PR
 
 #: agents that are no power device (they cannot cut a node)
 NOT_POWER = ("fence_compute", "fence_evacuate", "fence_kdump")
+#: the fencing library's EC_WAITING_OFF message (fence-agents lib/fencing.py, fail() and
+#: fence_action()): the agent logged in, read the status and sent the power-off, then
+#: did not read "off" back within power_timeout. The cut may well have happened: the
+#: cluster notices a dead compute within seconds and its reboot fence powers it on again.
+SENT_UNCONFIRMED = "Timed out waiting to power OFF"
 
 
 def _short(name: str) -> str:
@@ -65,9 +70,12 @@ class BmcPowerOff(CrashMethod):
             raise DrillRefused(f"{target.agent} is not installed here (fix: install "
                                "fence-agents-all, or run the drill where fencing probe runs)")
 
-    def crash(self) -> None:
+    def crash(self) -> Optional[str]:
         target = self._targets()[0]
         outcome = PR.run_agent(target, PR.default_timeout(target.agent), action="off")
+        if outcome.returncode != 0 and SENT_UNCONFIRMED in (outcome.detail or ""):
+            return (f"{target.agent} sent the power-off and did not read 'off' back: the "
+                    "cluster may have powered the node on again already; following Nova")
         if outcome.returncode != 0:
             raise DrillRefused(f"{target.agent} could not power {self.host} off ("
                                f"{outcome.kind}: {outcome.detail or 'exit code '}"
