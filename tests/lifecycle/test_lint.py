@@ -51,7 +51,7 @@ def test_ansible_lint_passes_on_every_task_list(tmp_path, lifecycle_outputs, exa
             path.write_text("---\n" + yaml.dump(tasks, Dumper=_IndentedDumper, sort_keys=False,
                                                 width=100))
             written.append(str(path.relative_to(tmp_path)))
-    assert len(written) == 7  # four task lists enabled, three disabled (no post tasks)
+    assert len(written) == 8  # five task lists enabled, three disabled (no post tasks)
     env = dict(os.environ, NO_COLOR="1", ANSIBLE_HOME=str(tmp_path / "home"),
                ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
     run = subprocess.run([harness.ANSIBLE_LINT, "--offline", "--nocolor", "--skip-list", "fqcn",
