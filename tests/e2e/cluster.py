@@ -418,6 +418,16 @@ class LiveCluster:
             return []
         return [dict(e.attrib) for e in root.iter("fence_event")]
 
+    def history_keys(self, viewer: str) -> set:
+        """Every fencing event so far, hashable: what a later look must not count again."""
+        return {tuple(sorted(e.items())) for e in self.fence_history(viewer)}
+
+    def new_fencings(self, viewer: str, before: set, targets) -> list[dict]:
+        """The completed fencing (reboot or off) of any of *targets* since *before*."""
+        return [e for e in self.fence_history(viewer)
+                if tuple(sorted(e.items())) not in before and e.get("target") in targets
+                and e.get("action") in ("reboot", "off") and e.get("status") == "success"]
+
     def ready(self, viewer: str) -> bool:
         """All nodes online and every active resource started, nothing failed."""
         mon = self.crm_mon(viewer)

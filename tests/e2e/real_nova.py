@@ -40,23 +40,19 @@ import yaml
 import tripleo_instanceha
 from tripleo_instanceha.cluster.budget import budget as recovery_budget
 
-from tests.realcloud.control_plane import VENV, ControlPlane
+from tests.realcloud.control_plane import REFUSED, ControlPlane, guard_argv
 
 from . import cib
 from . import cluster as live
 from .fake_openstack import _enter_netns
-from .scenarios import API_IP, BOOT_SECONDS, KEYSTONE_URL, PROJECT, SLACK, fqdn
+from .scenarios import API_IP, KEYSTONE_URL, PROJECT, SLACK, fqdn, return_bound
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-GUARD = os.path.join(ROOT, "deployment", "pacemaker", "compute", "check-run-nova-compute")
 PREFIX = "iha3-"
 #: seconds between the start guard's checks (THT's guard: 10)
 GUARD_POLL = 2
 #: what the start guard adds to a compute's return: its polls, nova-compute's start-up
 #: (init_host completes the evacuation records) and the helper's force-up
 GUARD_SLACK = 60
-#: the force-up nova 24+ refuses while "done" evacuation records remain (bug 1922053)
-REFUSED = '"PUT /v2.1/os-services/force-down" status: 400'
 SERVERS = 2
 
 
@@ -185,9 +181,9 @@ class RealNovaRunner:
         node_dir = self.cluster.node_dir(name)
         marker = os.path.join(node_dir, "instanceha-enabled")
         open(marker, "w").close()
-        cmd = self.plane.compute_command(fqdn(name), my_ip=self.addresses[name], guard=[
-            "/usr/bin/python3", GUARD, "--nova-binary", os.path.join(VENV, "bin", "nova-compute"),
-            "--enable-file", marker, "--poll-interval", str(GUARD_POLL)])
+        cmd = self.plane.compute_command(fqdn(name), my_ip=self.addresses[name],
+                                         guard=guard_argv(marker, "--poll-interval",
+                                                          str(GUARD_POLL)))
         return ("#!/bin/sh\n# nova-compute of %s, through the start guard\n"
                 "exec env -i PATH=%s HOME=/root LANG=C.UTF-8 PYTHONUNBUFFERED=1 %s\n" % (
                     name, cmd.env["PATH"], " ".join(cmd.argv)))
@@ -256,7 +252,7 @@ class RealNovaRunner:
         crash = Crash(victim, target)
         self.run.crashes.append(crash)
         viewer = self.cluster.viewer(avoid=(victim,))
-        before = {tuple(sorted(e.items())) for e in self.cluster.fence_history(viewer)}
+        before = self.cluster.history_keys(viewer)
         vhost, thost = fqdn(victim), fqdn(target)
         # the plan's worst case to the rebuild, plus the harness's and a real rebuild's time
         bound = self.budget.to_rebuild[1] + SLACK + 30
@@ -266,15 +262,11 @@ class RealNovaRunner:
         while time.time() < deadline:
             now = time.time() - crash.fault_at
             if crash.fenced is None:
-                for event in self.cluster.fence_history(viewer):
-                    if (tuple(sorted(event.items())) not in before
-                            and event.get("target") == victim
-                            and event.get("action") in ("reboot", "off")
-                            and event.get("status") == "success"):
-                        crash.fenced = now
-                        crash.history.append(event)
-                        state = self._state(vhost)
-                        crash.service_fenced = state and (state[0], state[2])
+                for event in self.cluster.new_fencings(viewer, before, (victim,)):
+                    crash.fenced = now
+                    crash.history.append(event)
+                    state = self._state(vhost)
+                    crash.service_fenced = state and (state[0], state[2])
             if crash.first_evacuation is None and self._evacuations(vhost):
                 crash.first_evacuation = now
             servers = self._servers()
@@ -297,9 +289,7 @@ class RealNovaRunner:
     def _await_return(self, crash: Crash) -> None:
         """The crashed compute boots, pacemaker unfences it, and its nova-compute comes
         back through the start guard: enabled, up, no longer forced down."""
-        op = self.model.primitive(crash.victim).op("monitor")
-        bound = (PROJECT.reconnect + op.interval + self.model.remote_monitor_timeout(
-            crash.victim) + BOOT_SECONDS + SLACK + GUARD_SLACK)
+        bound = return_bound(self.model, PROJECT, crash.victim) + GUARD_SLACK
         host = fqdn(crash.victim)
         live.wait_for("%s back in Nova (enabled, up, not forced down)" % host,
                       lambda: self._state(host) == ("enabled", "up", False), bound, 1,

@@ -223,6 +223,20 @@ def _read(path: str) -> str:
         return ""
 
 
+def remote_monitor(model, name: str) -> tuple[int, int]:
+    """The (interval, timeout) of the node's connection monitor, from the model (the
+    timeout pacemaker applies: its default where the op declares none)."""
+    op = model.primitive(name).op("monitor")
+    return op.interval, model.remote_monitor_timeout(name)
+
+
+def return_bound(model, profile: Profile, name: str) -> float:
+    """Seconds a fenced compute may take to rejoin: pacemaker retries the connection
+    every reconnect_interval once the failed monitor (interval + timeout) is over."""
+    interval, timeout = remote_monitor(model, name)
+    return profile.reconnect + interval + timeout + BOOT_SECONDS + SLACK
+
+
 def fqdn(name: str) -> str:
     return "%s.%s" % (name, DOMAIN)
 
@@ -345,19 +359,10 @@ class Runner:
                     for h, s in self.cloud.services.items()}
 
     def _remote_monitor(self, name: str) -> tuple[int, int]:
-        """The (interval, timeout) of the node's connection monitor, from the model (the
-        timeout pacemaker applies: its default where the op declares none)."""
-        op = self.model.primitive(name).op("monitor")
-        return op.interval, self.model.remote_monitor_timeout(name)
+        return remote_monitor(self.model, name)
 
     def _return_bound(self, name: str) -> float:
-        """Seconds a fenced compute may take to rejoin: pacemaker retries the connection
-        every reconnect_interval once the failed monitor (interval + timeout) is over."""
-        interval, timeout = self._remote_monitor(name)
-        return self.run.profile.reconnect + interval + timeout + BOOT_SECONDS + SLACK
-
-    def _history_keys(self, viewer: str) -> set:
-        return {tuple(sorted(e.items())) for e in self.cluster.fence_history(viewer)}
+        return return_bound(self.model, self.run.profile, name)
 
     def _watch(self, obs: Observation, viewer: str, before: set, moving: list[str],
                staying: list[str]) -> None:
@@ -371,17 +376,13 @@ class Runner:
             now = time.time() - t0
             pending = [v for v in obs.victims if v not in obs.fenced]
             if pending:
-                for event in self.cluster.fence_history(viewer):
-                    key = tuple(sorted(event.items()))
-                    if (key not in before and event.get("target") in pending
-                            and event.get("action") in ("reboot", "off")
-                            and event.get("status") == "success"):
-                        obs.fenced[event["target"]] = now
-                        obs.history.append(event)
-                        obs.powered_off[event["target"]] = not self.cluster.node_pids(
-                            event["target"])
-                        if event["target"] in self.cluster.computes:
-                            obs.services_fenced = self._services()
+                for event in self.cluster.new_fencings(viewer, before, pending):
+                    obs.fenced[event["target"]] = now
+                    obs.history.append(event)
+                    obs.powered_off[event["target"]] = not self.cluster.node_pids(
+                        event["target"])
+                    if event["target"] in self.cluster.computes:
+                        obs.services_fenced = self._services()
             evacuations = self.cloud.evacuations()
             if evacuations and obs.first_evacuate is None:
                 obs.first_evacuate = evacuations[0].time - t0
@@ -457,7 +458,7 @@ class Runner:
 
     def _fault(self, obs: Observation, victims: list[str]) -> tuple[str, set]:
         viewer = self.cluster.viewer(avoid=tuple(victims))
-        before = self._history_keys(viewer)
+        before = self.cluster.history_keys(viewer)
         obs.victims = list(victims)
         return viewer, before
 

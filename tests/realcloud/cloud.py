@@ -12,7 +12,7 @@ import subprocess
 import time
 from typing import Callable, Dict, Iterator, List, Sequence
 
-from tests.realcloud.control_plane import ROOT, VENV, ControlPlane, Ports
+from tests.realcloud.control_plane import GUARD, ROOT, ControlPlane, Ports, guard_argv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHIM = os.path.join(ROOT, "tests", "e2e", "assets", "compat")
@@ -21,8 +21,6 @@ DOMAIN = "localdomain"
 SHORT = ("overcloud-novacomputeiha-0", "overcloud-novacomputeiha-1")
 C0, C1 = (f"{name}.{DOMAIN}" for name in SHORT)
 TRAIT = "COMPUTE_STATUS_DISABLED"
-#: the product's start guard of nova-compute (the ComputeInstanceHA service installs it)
-GUARD = os.path.join(ROOT, "deployment", "pacemaker", "compute", "check-run-nova-compute")
 
 
 def wait_for(what: str, check: Callable[[], object], timeout: float = 90,
@@ -123,13 +121,10 @@ class Cloud:
             return handle.read().decode(errors="replace")
 
     def guarded(self, host: str, *options: str, script: str = GUARD) -> List[str]:
-        """argv of a start guard for host, as THT's nova_compute container runs it: the
-        system Python (Debian's novaclient, keystoneauth1, oslo.config), the marker file
-        that says Instance HA is on, and nova-compute to exec."""
+        """guard_argv() for host, with its own marker file."""
         marker = os.path.join(self.plane.workdir, "nova", f"instanceha-enabled-{host}")
         open(marker, "w").close()
-        return ["/usr/bin/python3", script, "--nova-binary",
-                os.path.join(VENV, "bin", "nova-compute"), "--enable-file", marker, *options]
+        return guard_argv(marker, *options, script=script)
 
     @contextlib.contextmanager
     def paused(self, host: str) -> Iterator[None]:

@@ -35,6 +35,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REGION = "RegionOne"
 SERVICE_USERS = ("nova", "placement", "glance", "neutron")
 
+#: the product's start guard of nova-compute (the ComputeInstanceHA service installs it)
+GUARD = os.path.join(ROOT, "deployment", "pacemaker", "compute", "check-run-nova-compute")
+#: nova-api's log of the force-up nova 24+ refuses while "done" evacuation records
+#: remain (bug 1922053)
+REFUSED = '"PUT /v2.1/os-services/force-down" status: 400'
+
 #: Seconds an idle HTTP keep-alive connection stays open on every API (gunicorn's is 2).
 KEEP_ALIVE = 120
 
@@ -563,6 +569,15 @@ class ControlPlane:
                 except (OSError, IndexError):
                     pass
         return total // (1024 * 1024)
+
+
+def guard_argv(marker: str, *options: str, script: str = GUARD) -> List[str]:
+    """argv of a start guard of nova-compute as THT's nova_compute container runs it: the
+    system Python (Debian's novaclient, keystoneauth1, oslo.config), the marker file that
+    says Instance HA is on, and this venv's nova-compute to exec; compute_command() adds
+    the --config-file."""
+    return ["/usr/bin/python3", script, "--nova-binary", os.path.join(VENV, "bin", "nova-compute"),
+            "--enable-file", marker, *options]
 
 
 # -- /proc helpers (no pkill: only what this plane started) ---------------

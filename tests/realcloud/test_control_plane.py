@@ -19,10 +19,7 @@ import pytest
 from tripleo_instanceha.tht.fetch import fetch
 
 from tests.realcloud.cloud import C0, C1, SHORT, TRAIT, two_computes, wait_for
-from tests.realcloud.control_plane import KEEP_ALIVE
-
-#: the force-up nova 24+ refuses while "done" evacuation records remain (bug 1922053)
-REFUSED = '"PUT /v2.1/os-services/force-down" status: 400'
+from tests.realcloud.control_plane import KEEP_ALIVE, REFUSED
 
 pytestmark = pytest.mark.realcloud
 
